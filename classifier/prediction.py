@@ -1,0 +1,28 @@
+"""What the classifier answers for one text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The model's answer for one text.
+
+    ``label`` is the top-scoring label; ``scores`` holds every label's probability (softmax for
+    single-label models, per-label sigmoid for multi-label ones); ``labels`` are the labels over
+    their decision threshold (multi-label) or just ``(label,)`` (single-label), never empty:
+    when no label clears its threshold the top label stands alone. ``note`` says when the text
+    was treated specially: ``"empty"`` (nothing to classify: the neutral/fallback answer),
+    ``"long"`` (split into windows and averaged), ``"invalid_text"`` (unencodable characters dropped).
+    """
+
+    label: str
+    scores: dict[str, float]
+    labels: tuple[str, ...]
+    model_version: str
+    note: str | None = None
+
+    @property
+    def confidence(self) -> float:
+        return self.scores[self.label]

@@ -1,0 +1,214 @@
+"""ONNX Runtime inference: tokenise, batch, run, turn logits into :class:`Prediction`.
+
+Long texts: a text longer than the model's window (``max_length`` tokens, 128 for the shipped
+model) is cut into overlapping windows and the window probabilities are averaged (note
+``"long"``); beyond :data:`MAX_WINDOWS` windows, that many evenly spaced windows are used.
+Empty input (after dropping code, links and invalid characters) gets the neutral answer
+(note ``"empty"``) without running the model.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+from tokenizers import Tokenizer
+
+from classifier.artifact import ModelArtifact, ModelLoadError, read_artifact
+from classifier.prediction import Prediction
+from classifier.scheme import LabelScheme
+from classifier.textprep import prepare
+
+logger = logging.getLogger(__name__)
+
+MAX_WINDOWS = 16
+DEFAULT_BATCH = 32
+
+
+def _session_options(threads: int) -> ort.SessionOptions:
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.inter_op_num_threads = 1
+    if threads > 0:
+        options.intra_op_num_threads = threads
+    options.log_severity_level = 3
+    return options
+
+
+class EmotionClassifier:
+    """A loaded model. Build it with :func:`load`; ``predict`` is thread-safe."""
+
+    def __init__(
+        self,
+        *,
+        artifact: ModelArtifact,
+        session: ort.InferenceSession,
+        tokenizer: Tokenizer,
+        batch_size: int = DEFAULT_BATCH,
+    ) -> None:
+        self.artifact = artifact
+        self._session = session
+        self._tokenizer = tokenizer
+        self._batch_size = max(1, batch_size)
+        self._inputs = [i.name for i in session.get_inputs()]
+        self._vocab = frozenset(t for t in tokenizer.get_vocab() if len(t) == 1)
+        self._cls = tokenizer.token_to_id("[CLS]")
+        self._sep = tokenizer.token_to_id("[SEP]")
+        self._pad = tokenizer.token_to_id("[PAD]") or 0
+        if self._cls is None or self._sep is None:
+            raise ModelLoadError(artifact.folder, "tokenizer.json has no [CLS]/[SEP] tokens")
+        labels = artifact.scheme.labels
+        self._thresholds = np.array([artifact.thresholds[label] for label in labels], np.float32)
+        self._lock = threading.Lock()  # guards nothing hot; only swapping internals in tests
+
+    # --- public surface -------------------------------------------------------------------------
+
+    @property
+    def scheme(self) -> LabelScheme:
+        return self.artifact.scheme
+
+    @property
+    def version(self) -> str:
+        return self.artifact.version
+
+    @property
+    def thresholds(self) -> dict[str, float]:
+        return self.artifact.thresholds
+
+    @property
+    def folder(self) -> Path:
+        return self.artifact.folder
+
+    def predict(self, texts: Sequence[str]) -> list[Prediction]:
+        """Classify texts (any length, any content); one :class:`Prediction` per text, in order."""
+        if isinstance(texts, str):
+            raise TypeError("predict() takes a sequence of texts; wrap a single text in a list")
+        return [self._to_prediction(p, note) for p, note in zip(*self._probabilities(texts), strict=True)]
+
+    def scores(self, texts: Sequence[str]) -> np.ndarray:
+        """Probabilities as an (n, labels) array (evaluation and benchmarks)."""
+        return self._probabilities(texts)[0]
+
+    # --- internals ------------------------------------------------------------------------------
+
+    def _window_ids(self, text: str) -> tuple[list[list[int]], str | None]:
+        body = self._tokenizer.encode(text, add_special_tokens=False).ids
+        width = self.artifact.max_length - 2
+        if len(body) <= width:
+            return [[self._cls, *body, self._sep]], None
+        stride = width * 3 // 4
+        starts = list(range(0, len(body) - width + stride, stride))
+        starts = [min(s, len(body) - width) for s in starts]
+        if len(starts) > MAX_WINDOWS:
+            pick = np.linspace(0, len(starts) - 1, MAX_WINDOWS).round().astype(int)
+            starts = [starts[i] for i in pick]
+        return [[self._cls, *body[s : s + width], self._sep] for s in dict.fromkeys(starts)], "long"
+
+    def _probabilities(self, texts: Sequence[str]) -> tuple[np.ndarray, list[str | None]]:
+        k = len(self.scheme.labels)
+        out = np.zeros((len(texts), k), dtype=np.float32)
+        notes: list[str | None] = [None] * len(texts)
+        sequences: list[list[int]] = []
+        owner: list[int] = []
+        for i, text in enumerate(texts):
+            prepared = prepare(text, self._vocab)
+            if not prepared.text:
+                out[i] = self._empty_scores()
+                notes[i] = "empty"
+                continue
+            windows, note = self._window_ids(prepared.text)
+            notes[i] = note or ("invalid_text" if prepared.invalid else None)
+            sequences.extend(windows)
+            owner.extend([i] * len(windows))
+        if sequences:
+            probs = self._run(sequences)
+            counts = np.bincount(owner, minlength=len(texts)).astype(np.float32)
+            np.add.at(out, np.asarray(owner), probs)
+            used = counts > 0
+            out[used] /= counts[used, None]
+        return out, notes
+
+    def _run(self, sequences: list[list[int]]) -> np.ndarray:
+        order = np.argsort([len(s) for s in sequences], kind="stable")
+        probs = np.zeros((len(sequences), len(self.scheme.labels)), dtype=np.float32)
+        for start in range(0, len(order), self._batch_size):
+            batch = order[start : start + self._batch_size]
+            width = max(len(sequences[i]) for i in batch)
+            ids = np.full((len(batch), width), self._pad, dtype=np.int64)
+            mask = np.zeros((len(batch), width), dtype=np.int64)
+            for row, i in enumerate(batch):
+                seq = sequences[i]
+                ids[row, : len(seq)] = seq
+                mask[row, : len(seq)] = 1
+            feed = {"input_ids": ids, "attention_mask": mask}
+            if "token_type_ids" in self._inputs:
+                feed["token_type_ids"] = np.zeros_like(ids)
+            logits = self._session.run(None, {n: feed[n] for n in self._inputs})[0]
+            probs[batch] = self._activate(logits.astype(np.float32))
+        return probs
+
+    def _activate(self, logits: np.ndarray) -> np.ndarray:
+        if self.scheme.multi_label:
+            return 1.0 / (1.0 + np.exp(-logits))
+        shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return shifted / shifted.sum(axis=1, keepdims=True)
+
+    def _empty_scores(self) -> np.ndarray:
+        """Neutral certainty when the scheme has a neutral label, else a uniform distribution."""
+        labels = self.scheme.labels
+        neutral = self.scheme.labels_in("neutral")
+        if neutral:
+            scores = np.zeros(len(labels), dtype=np.float32)
+            scores[labels.index(neutral[0])] = 1.0
+            return scores
+        return np.full(len(labels), 1.0 / len(labels), dtype=np.float32)
+
+    def _to_prediction(self, probs: np.ndarray, note: str | None) -> Prediction:
+        labels = self.scheme.labels
+        top = int(probs.argmax())
+        if self.scheme.multi_label:
+            over = [j for j in np.argsort(-probs) if probs[j] >= self._thresholds[j]]
+            chosen = tuple(labels[j] for j in over) or (labels[top],)
+        else:
+            chosen = (labels[top],)
+        return Prediction(
+            label=labels[top],
+            scores={label: float(p) for label, p in zip(labels, probs, strict=True)},
+            labels=chosen,
+            model_version=self.version,
+            note=note,
+        )
+
+
+def load(model_dir: str | Path, *, threads: int = 0, batch_size: int = DEFAULT_BATCH) -> EmotionClassifier:
+    """Load a model folder once. ``threads`` = ONNX Runtime intra-op threads (0: all cores).
+
+    Raises :class:`ModelLoadError` naming the folder and the problem when it cannot be used.
+    """
+    artifact = read_artifact(model_dir)
+    try:
+        tokenizer = Tokenizer.from_file(str(artifact.tokenizer_path))
+    except Exception as exc:  # tokenizers raises plain Exception subclasses
+        raise ModelLoadError(artifact.folder, f"tokenizer.json cannot be loaded ({exc})") from exc
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
+    try:
+        session = ort.InferenceSession(
+            str(artifact.model_path), _session_options(threads), providers=["CPUExecutionProvider"]
+        )
+    except Exception as exc:  # onnxruntime raises its own Fail/InvalidGraph types
+        raise ModelLoadError(artifact.folder, f"model.onnx cannot be loaded ({exc})") from exc
+    outputs = session.get_outputs()
+    width = outputs[0].shape[-1] if outputs else None
+    if isinstance(width, int) and width != len(artifact.scheme.labels):
+        raise ModelLoadError(
+            artifact.folder,
+            f"model.onnx outputs {width} scores but labels.json lists {len(artifact.scheme.labels)} labels",
+        )
+    logger.info("loaded model %s from %s", artifact.version, artifact.folder)
+    return EmotionClassifier(artifact=artifact, session=session, tokenizer=tokenizer, batch_size=batch_size)

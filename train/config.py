@@ -1,0 +1,46 @@
+"""Training configuration: one dataclass, saved next to the model it produced."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+# The documented default for users who can reach the Hugging Face hub. On machines without a hub,
+# pass a local folder (e.g. the packaged all-MiniLM-L6-v2, see ``train.base.local_minilm``).
+DEFAULT_BASE = "distilbert-base-uncased"
+
+
+@dataclass
+class TrainConfig:
+    """Everything that determines a training run (with the data and the seed, it is reproducible)."""
+
+    data: str
+    out: str
+    base: str = DEFAULT_BASE
+    epochs: int = 6
+    lr: float = 1e-4
+    batch_size: int = 32
+    max_length: int = 128
+    warmup_ratio: float = 0.06
+    weight_decay: float = 0.01
+    seed: int = 13
+    threads: int = 0  # 0: torch's default
+    label_smoothing: float = 0.0  # single-label only
+    # Extra training examples (a TSV/txt in the dataset's format), e.g. community labels for retraining.
+    extra_train: str | None = None
+    # Cap on training examples per epoch (0 = all); used by quick runs and tests.
+    max_train_examples: int = 0
+    max_eval_examples: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TrainConfig:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})

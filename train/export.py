@@ -1,0 +1,105 @@
+"""PyTorch → ONNX → ONNX Runtime graph optimisation → dynamic int8 quantisation.
+
+Quantisation on this project's CPUs (AVX2, no VNNI): ONNX Runtime's quantisation guide says that on
+x86-64 with AVX2/AVX-512 the U8S8 kernels (uint8 activations × int8 weights, the default) use
+VPMADDUBSW, which can saturate its 16-bit intermediate sums; if accuracy drops, use
+``reduce_range`` (7-bit weights) or U8U8 (uint8 weights), which cannot saturate. VNNI machines do
+not have the problem. ``QUANT_VARIANTS`` lists the three; ``package`` measures them and the choice
+is recorded in the model's metadata.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+logger = logging.getLogger(__name__)
+
+OPSET = 17
+QUANT_VARIANTS: dict[str, dict[str, Any]] = {
+    "u8s8": {"weight_type": "QInt8", "reduce_range": False},
+    "u8s8-reduce-range": {"weight_type": "QInt8", "reduce_range": True},
+    "u8u8": {"weight_type": "QUInt8", "reduce_range": False},
+}
+
+
+class _LogitsOnly(nn.Module):
+    """Same inputs for every architecture (BERT and DistilBERT): ids and mask in, logits out."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return self.model(input_ids=input_ids, attention_mask=attention_mask).logits
+
+
+def export_onnx(model: nn.Module, path: Path) -> Path:
+    """Export a sequence-classification model with dynamic batch and sequence axes."""
+    model.eval()
+    ids = torch.tensor([[101, 7592, 2088, 102], [101, 7592, 102, 0]], dtype=torch.long)
+    mask = (ids != 0).long()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with torch.no_grad():
+        torch.onnx.export(
+            _LogitsOnly(model),
+            (ids, mask),
+            str(path),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["logits"],
+            dynamic_axes={
+                "input_ids": {0: "batch", 1: "sequence"},
+                "attention_mask": {0: "batch", 1: "sequence"},
+                "logits": {0: "batch"},
+            },
+            opset_version=OPSET,
+            do_constant_folding=True,
+            dynamo=False,  # the TorchScript exporter gives a graph ORT's transformer optimiser fuses
+        )
+    return path
+
+
+def optimize_onnx(src: Path, dst: Path, *, model_type: str, num_heads: int, hidden_size: int) -> Path:
+    """Fuse attention, LayerNorm, GELU and skip connections with ORT's transformer optimiser."""
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    kind = "bert" if model_type in ("bert", "distilbert", "roberta") else model_type
+    optimized = optimize_model(
+        str(src), model_type=kind, num_heads=num_heads, hidden_size=hidden_size, opt_level=1,
+        use_gpu=False,
+    )
+    logger.info("ORT fusions: %s", optimized.get_fused_operator_statistics())
+    optimized.save_model_to_file(str(dst))
+    return dst
+
+
+def quantize_onnx(src: Path, dst: Path, variant: str = "u8s8") -> Path:
+    """Dynamic int8 quantisation of the MatMul/Attention weights."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    spec = QUANT_VARIANTS[variant]
+    quantize_dynamic(
+        str(src),
+        str(dst),
+        weight_type=getattr(QuantType, spec["weight_type"]),
+        reduce_range=spec["reduce_range"],
+        per_channel=False,
+        # Fused ops (Attention, SkipLayerNorm) hide some output types from shape inference.
+        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+    )
+    return dst
+
+
+def architecture(model: nn.Module) -> dict[str, Any]:
+    """model_type, heads and hidden size for the optimiser (BERT and DistilBERT configs differ)."""
+    config = model.config
+    return {
+        "model_type": config.model_type,
+        "num_heads": getattr(config, "num_attention_heads", None) or config.n_heads,
+        "hidden_size": getattr(config, "hidden_size", None) or config.dim,
+    }

@@ -1,0 +1,214 @@
+"""Fine-tune a Hugging Face encoder on an emotion dataset, selecting the best epoch on validation.
+
+The best checkpoint (Hugging Face format, plus ``selection.json`` with its validation metrics and,
+for multi-label data, the per-label thresholds tuned on validation) is written to ``OUT/checkpoint``.
+The test split is never looked at here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+from transformers import (
+    AutoModelForSequenceClassification,
+    AutoTokenizer,
+    get_linear_schedule_with_warmup,
+)
+
+from train.config import TrainConfig
+from train.data import Split
+from train.metrics import headline, metrics_for, tune_thresholds
+
+logger = logging.getLogger(__name__)
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def load_base(base: str, split: Split) -> tuple[Any, nn.Module]:
+    """Tokenizer and a fresh classification head on ``base`` (hub name or local folder)."""
+    scheme = split.scheme
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    model = AutoModelForSequenceClassification.from_pretrained(
+        base,
+        num_labels=len(scheme.labels),
+        id2label=dict(enumerate(scheme.labels)),
+        label2id={label: i for i, label in enumerate(scheme.labels)},
+        problem_type=(
+            "multi_label_classification" if scheme.multi_label else "single_label_classification"
+        ),
+        ignore_mismatched_sizes=True,  # retraining from a checkpoint with another head is fine
+    )
+    return tokenizer, model
+
+
+def encode(tokenizer: Any, texts: list[str], max_length: int) -> list[list[int]]:
+    """Token ids per text, truncated to ``max_length`` (training data is short; serving windows)."""
+    return tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]
+
+
+def bucketed_batches(
+    lengths: list[int], batch_size: int, rng: np.random.Generator, shuffle: bool = True
+) -> list[np.ndarray]:
+    """Batches of similar length (little padding), in random order.
+
+    Indices are shuffled, cut into pools of 50 batches, sorted by length within each pool, then
+    the batches are shuffled: close to random batches, with a fraction of the padding.
+    """
+    order = rng.permutation(len(lengths)) if shuffle else np.arange(len(lengths))
+    pool = batch_size * 50
+    batches: list[np.ndarray] = []
+    for start in range(0, len(order), pool):
+        chunk = order[start : start + pool]
+        chunk = chunk[np.argsort([lengths[i] for i in chunk], kind="stable")]
+        batches.extend(chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size))
+    if shuffle:
+        rng.shuffle(batches)  # type: ignore[arg-type]
+    return batches
+
+
+def collate(ids: list[list[int]], batch: np.ndarray, pad_id: int) -> dict[str, torch.Tensor]:
+    width = max(len(ids[i]) for i in batch)
+    input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(batch), width), dtype=torch.long)
+    for row, i in enumerate(batch):
+        seq = ids[i]
+        input_ids[row, : len(seq)] = torch.tensor(seq)
+        mask[row, : len(seq)] = 1
+    return {"input_ids": input_ids, "attention_mask": mask}
+
+
+@torch.no_grad()
+def predict_scores(
+    model: nn.Module, ids: list[list[int]], pad_id: int, multi_label: bool, batch_size: int = 128
+) -> np.ndarray:
+    """Probabilities for every text (sigmoid for multi-label, softmax otherwise)."""
+    model.eval()
+    out = np.zeros((len(ids), model.config.num_labels), dtype=np.float32)
+    order = np.argsort([len(x) for x in ids])
+    for start in range(0, len(order), batch_size):
+        batch = order[start : start + batch_size]
+        logits = model(**collate(ids, batch, pad_id)).logits
+        probs = torch.sigmoid(logits) if multi_label else torch.softmax(logits, dim=-1)
+        out[batch] = probs.float().numpy()
+    return out
+
+
+def _loss_fn(config: TrainConfig, multi_label: bool) -> nn.Module:
+    if multi_label:
+        return nn.BCEWithLogitsLoss()
+    return nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
+
+
+def fine_tune(config: TrainConfig, train: Split, validation: Split) -> dict[str, Any]:
+    """Train for ``config.epochs``; keep the epoch with the best validation score.
+
+    Returns the selection record (epoch, validation metrics, thresholds) also saved as
+    ``OUT/checkpoint/selection.json``.
+    """
+    out = Path(config.out)
+    ckpt = out / "checkpoint"
+    out.mkdir(parents=True, exist_ok=True)
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    seed_everything(config.seed)
+    rng = np.random.default_rng(config.seed)
+    multi = train.scheme.multi_label
+
+    if config.max_train_examples and len(train) > config.max_train_examples:
+        train = train.subset(rng.permutation(len(train))[: config.max_train_examples])
+    if config.max_eval_examples and len(validation) > config.max_eval_examples:
+        validation = validation.subset(np.arange(config.max_eval_examples))
+
+    tokenizer, model = load_base(config.base, train)
+    pad_id = tokenizer.pad_token_id or 0
+    train_ids = encode(tokenizer, train.texts, config.max_length)
+    val_ids = encode(tokenizer, validation.texts, config.max_length)
+    lengths = [len(x) for x in train_ids]
+    steps_per_epoch = math.ceil(len(train_ids) / config.batch_size)
+    total = steps_per_epoch * config.epochs
+
+    no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
+    params = [
+        {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
+         "weight_decay": config.weight_decay},
+        {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)],
+         "weight_decay": 0.0},
+    ]
+    optimizer = torch.optim.AdamW(params, lr=config.lr)
+    schedule = get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * total), total)
+    loss_fn = _loss_fn(config, multi)
+    targets = torch.tensor(train.targets, dtype=torch.float32 if multi else torch.long)
+
+    log_path = out / "train_log.jsonl"
+    best: dict[str, Any] = {"score": -1.0}
+    logger.info(
+        "training %s on %d examples (%d validation), %d epochs x %d steps",
+        config.base, len(train_ids), len(val_ids), config.epochs, steps_per_epoch,
+    )
+    for epoch in range(1, config.epochs + 1):
+        model.train()
+        started = time.perf_counter()
+        seen = 0
+        running = 0.0
+        bar = tqdm(
+            bucketed_batches(lengths, config.batch_size, rng),
+            desc=f"epoch {epoch}/{config.epochs}",
+            mininterval=1.0 if sys.stderr.isatty() else 60.0,
+        )
+        for step, batch in enumerate(bar, 1):
+            logits = model(**collate(train_ids, batch, pad_id)).logits
+            loss = loss_fn(logits, targets[torch.as_tensor(batch)])
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            schedule.step()
+            optimizer.zero_grad(set_to_none=True)
+            seen += len(batch)
+            running += float(loss)
+            if step % 20 == 0:
+                bar.set_postfix(loss=f"{running / step:.4f}", ex_s=f"{seen / (time.perf_counter() - started):.1f}")
+        train_seconds = time.perf_counter() - started
+
+        scores = predict_scores(model, val_ids, pad_id, multi)
+        thresholds = tune_thresholds(scores, validation.targets) if multi else None
+        metrics = metrics_for(scores, validation.targets, validation.scheme, thresholds)
+        score = headline(metrics)
+        record = {
+            "epoch": epoch,
+            "train_loss": running / max(1, steps_per_epoch),
+            "train_seconds": round(train_seconds, 1),
+            "examples_per_s": round(seen / train_seconds, 1),
+            "val_score": score,
+            **{k: metrics[k] for k in ("accuracy", "macro_f1", "macro_f1_tuned", "ekman_macro_f1")
+               if k in metrics},
+        }
+        with log_path.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(record) + "\n")
+        logger.info("epoch %d: %s", epoch, record)
+        if score > best["score"]:
+            best = {"score": score, "epoch": epoch, "metrics": metrics,
+                    "thresholds": None if thresholds is None else thresholds.tolist()}
+            model.save_pretrained(ckpt)
+            tokenizer.save_pretrained(ckpt)
+            (ckpt / "selection.json").write_text(json.dumps(best, indent=2), encoding="utf-8")
+            (ckpt / "labels.json").write_text(
+                json.dumps(train.scheme.to_json(), indent=2), encoding="utf-8"
+            )
+            config.save(ckpt / "training_config.json")
+            logger.info("new best (%.4f) saved to %s", score, ckpt)
+    return best

