@@ -1,0 +1,74 @@
+"""``emotion-bot db upgrade [REV] | downgrade REV | current``: the database migrations."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+
+def register(sub: Any) -> None:
+    """Add the ``db`` command group to the root parser's subparsers."""
+    db = sub.add_parser("db", help="create, upgrade or inspect the database schema (Alembic)")
+    actions = db.add_subparsers(dest="db_action", metavar="ACTION", required=True)
+
+    up = actions.add_parser("upgrade", help="upgrade the schema (default: to the newest revision)")
+    up.add_argument("revision", nargs="?", default="head", help="target revision (default: head)")
+    up.set_defaults(func=_upgrade)
+
+    down = actions.add_parser("downgrade", help="downgrade the schema ('base' drops every table)")
+    down.add_argument("revision", help="target revision, e.g. -1 or base")
+    down.set_defaults(func=_downgrade)
+
+    cur = actions.add_parser("current", help="show the database's revision")
+    cur.set_defaults(func=_current)
+
+    for parser in (up, down, cur):
+        parser.add_argument("--url", help="database URL (default: DATABASE_URL from the settings)")
+
+
+def _url(args: argparse.Namespace) -> str:
+    if args.url:
+        return str(args.url)
+    from bot.config import load_settings
+
+    return load_settings().database_url
+
+
+def _shown(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _upgrade(args: argparse.Namespace) -> int:
+    from bot.storage.migrate import current, upgrade
+
+    url = _url(args)
+    before = current(url)
+    after = upgrade(url, args.revision)
+    print(f"{_shown(url)}: upgraded {before or 'empty'} -> {after or 'empty'}")
+    return 0
+
+
+def _downgrade(args: argparse.Namespace) -> int:
+    from bot.storage.migrate import current, downgrade
+
+    url = _url(args)
+    before = current(url)
+    after = downgrade(url, args.revision)
+    print(f"{_shown(url)}: downgraded {before or 'empty'} -> {after or 'empty (no tables)'}")
+    return 0
+
+
+def _current(args: argparse.Namespace) -> int:
+    from bot.storage.migrate import current, head
+
+    url = _url(args)
+    now = current(url)
+    newest = head()
+    state = "up to date" if now == newest else f"newest is {newest}"
+    print(f"{_shown(url)}: at {now or 'empty (never migrated)'} ({state})")
+    return 0

@@ -1,0 +1,140 @@
+""" "Forget me" and "export my data": everything stored about one member, inside a transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, or_, select, update
+
+from bot.storage.convert import iso
+from bot.storage.models import DistressFlagRow, Label, Member, Message
+
+EXPORT_FORMAT = 1
+
+
+def _their_message_ids(platform: str, user_id: str) -> Any:
+    return select(Message.message_id).where(
+        Message.platform == platform, Message.user_id == user_id
+    )
+
+
+def forget_user(conn: Connection, platform: str, user_id: str) -> int:
+    """Delete the member's rows; returns how many were deleted (see ``SqlStore.forget_user``)."""
+    labels_about = or_(
+        Label.labelled_by == user_id,
+        Label.message_id.in_(_their_message_ids(platform, user_id)),
+    )
+    count = conn.execute(delete(Label).where(Label.platform == platform, labels_about)).rowcount
+    count += conn.execute(
+        delete(DistressFlagRow).where(
+            DistressFlagRow.platform == platform, DistressFlagRow.user_id == user_id
+        )
+    ).rowcount
+    count += conn.execute(
+        delete(Message).where(Message.platform == platform, Message.user_id == user_id)
+    ).rowcount
+    # Flags about other people that this member reviewed as a moderator: keep, but drop the id.
+    conn.execute(
+        update(DistressFlagRow)
+        .where(DistressFlagRow.platform == platform, DistressFlagRow.reviewed_by == user_id)
+        .values(reviewed_by=None)
+    )
+    member = (Member.platform == platform, Member.platform_id == user_id)
+    opted_out = conn.scalar(select(Member.opted_out).where(*member))
+    if opted_out:
+        # Keep the bare opt-out so that forgetting never starts processing them again.
+        conn.execute(update(Member).where(*member).values(name=""))
+    else:
+        count += conn.execute(delete(Member).where(*member)).rowcount
+    return int(count)
+
+
+def export_user(conn: Connection, platform: str, user_id: str, *, now: datetime) -> dict[str, Any]:
+    """Everything stored about the member as a JSON-able dict (ids of other people left out)."""
+    member = conn.execute(
+        select(Member).where(Member.platform == platform, Member.platform_id == user_id)
+    ).first()
+    messages = conn.execute(
+        select(Message)
+        .where(Message.platform == platform, Message.user_id == user_id)
+        .order_by(Message.sent_at, Message.id)
+    ).all()
+    given = conn.execute(
+        select(Label)
+        .where(Label.platform == platform, Label.labelled_by == user_id)
+        .order_by(Label.labelled_at, Label.id)
+    ).all()
+    about = conn.execute(
+        select(Label)
+        .where(Label.platform == platform, Label.labelled_by != user_id)
+        .where(Label.message_id.in_(_their_message_ids(platform, user_id)))
+        .order_by(Label.labelled_at, Label.id)
+    ).all()
+    flags = conn.execute(
+        select(DistressFlagRow)
+        .where(DistressFlagRow.platform == platform, DistressFlagRow.user_id == user_id)
+        .order_by(DistressFlagRow.created_at, DistressFlagRow.id)
+    ).all()
+    return {
+        "format": EXPORT_FORMAT,
+        "platform": platform,
+        "user_id": user_id,
+        "exported_at": iso(now),
+        "member": _member(member) if member is not None else None,
+        "messages": [_message(r) for r in messages],
+        "labels_given": [_label(r, with_author=True) for r in given],
+        "labels_on_my_messages": [_label(r, with_author=False) for r in about],
+        "distress_flags": [_flag(r) for r in flags],
+    }
+
+
+def _member(r: Any) -> dict[str, Any]:
+    return {
+        "name": r.name,
+        "opted_out": bool(r.opted_out),
+        "opted_out_at": iso(r.opted_out_at),
+        "first_seen": iso(r.created_at),
+    }
+
+
+def _message(r: Any) -> dict[str, Any]:
+    return {
+        "message_id": r.message_id,
+        "community_id": r.community_id,
+        "channel_id": r.channel_id,
+        "sent_at": iso(r.sent_at),
+        "label": r.label,
+        "labels": list(r.labels or ()),
+        "scores": {k: float(v) for k, v in (r.scores or {}).items()},
+        "model_version": r.model_version,
+    }
+
+
+def _label(r: Any, *, with_author: bool) -> dict[str, Any]:
+    data = {
+        "community_id": r.community_id,
+        "message_id": r.message_id,
+        "text": r.text,
+        "emotion": r.emotion,
+        "model_label": r.model_label,
+        "labelled_at": iso(r.labelled_at),
+    }
+    if with_author:
+        data["labelled_by"] = r.labelled_by
+    return data
+
+
+def _flag(r: Any) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "community_id": r.community_id,
+        "channel_id": r.channel_id,
+        "message_id": r.message_id,
+        "created_at": iso(r.created_at),
+        "reason": r.reason,
+        "score": float(r.score),
+        "state": r.state,
+        "reviewed_at": iso(r.reviewed_at),
+        "permalink": r.permalink,
+    }

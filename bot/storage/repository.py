@@ -1,0 +1,439 @@
+"""``SqlStore``: the SQLAlchemy implementation of :class:`bot.core.ports.MessageStore`.
+
+Construct it with an engine from :func:`bot.storage.engine.make_engine` on a database that the
+migrations have brought up to date::
+
+    from bot.storage import SqlStore, make_engine, upgrade
+
+    upgrade(url)  # Alembic: create or update the schema (the bot does this on start)
+    store = SqlStore(make_engine(url))  # "sqlite:///path/bot.db", "postgresql+psycopg://..."
+
+Every method is one short transaction and synchronous: the core calls it off the event loop
+(``asyncio.to_thread``). Datetimes go in and come out aware, in UTC.
+
+Behaviour worth knowing:
+
+* ``save_classification`` upserts on (platform, message id): an edit replaces the row. The
+  community, channel and member rows are created on first sight.
+* ``forget_user`` deletes that member's messages, the labels they gave, the labels others gave on
+  their messages (those hold their text), the distress flags about them and their member row; it
+  returns how many rows it deleted. Their id is removed from ``reviewed_by`` of flags they reviewed
+  as a moderator. One exception: an opted-out member keeps a bare member row (id and the opt-out,
+  name cleared), so that forgetting never silently undoes an opt-out.
+* ``delete_older_than(cutoff)`` deletes messages sent, labels given and *reviewed* distress flags
+  raised before the cutoff; open flags stay until a moderator has looked at them.
+* A SQLite database that another process keeps locked for longer than the busy timeout (5 s by
+  default) makes a method raise :class:`StoreBusyError` (a ``TimeoutError``) instead of hanging;
+  nothing has been written then, so the caller may log it and retry or drop the event.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
+from sqlalchemy.exc import OperationalError
+
+from bot.core.events import ChannelRef, ChatMessage, CommunityRef, UserRef
+from bot.core.records import (
+    FLAG_STATES,
+    ChannelSettings,
+    CommunitySettings,
+    FlagRecord,
+    HumanLabel,
+    StoredMessage,
+)
+from bot.storage import convert, privacy
+from bot.storage.engine import BEGIN_OPTION
+from bot.storage.models import (
+    Channel,
+    Community,
+    DistressFlagRow,
+    JobRun,
+    Label,
+    Member,
+    ModelVersion,
+)
+from bot.storage.models import Message as MessageRow
+from bot.storage.types import utcnow
+from bot.storage.upsert import insert_missing, upsert
+from classifier.prediction import Prediction
+
+logger = logging.getLogger(__name__)
+
+NAME_LENGTH = 200  # display names are cut to the column's size rather than failing the write
+
+communities = cast(Table, Community.__table__)
+channels = cast(Table, Channel.__table__)
+members = cast(Table, Member.__table__)
+messages_t = cast(Table, MessageRow.__table__)
+labels_t = cast(Table, Label.__table__)
+flags_t = cast(Table, DistressFlagRow.__table__)
+
+
+class StoreBusyError(TimeoutError):
+    """The database stayed locked by another writer for longer than the busy timeout."""
+
+
+class SqlStore:
+    """The bot's :class:`~bot.core.ports.MessageStore` on any SQLAlchemy engine (see module doc)."""
+
+    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utcnow) -> None:
+        self.engine = engine
+        self._writer = engine.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
+        self._clock = clock
+
+    # --- transactions ----------------------------------------------------------------------------
+
+    @contextmanager
+    def _tx(self, *, write: bool) -> Iterator[Connection]:
+        try:
+            with (self._writer if write else self.engine).begin() as conn:
+                yield conn
+        except OperationalError as exc:
+            text = str(exc.orig).lower()
+            if "locked" in text or "busy" in text:
+                logger.warning("database busy: %s", exc.orig)
+                raise StoreBusyError(f"database is locked: {exc.orig}") from exc
+            raise
+
+    def _ensure_community(self, conn: Connection, community: CommunityRef) -> None:
+        values = {
+            "platform": community.platform,
+            "platform_id": community.id,
+            "name": community.name[:NAME_LENGTH],
+            "settings": {},
+            "created_at": self._clock(),
+        }
+        insert_missing(conn, communities, values, keys=("platform", "platform_id"))
+
+    def _ensure_channel(self, conn: Connection, channel: ChannelRef) -> None:
+        self._ensure_community(conn, channel.community)
+        values = {
+            "platform": channel.community.platform,
+            "community_id": channel.community.id,
+            "platform_id": channel.id,
+            "name": channel.name[:NAME_LENGTH],
+            "is_direct": channel.is_direct,
+            "settings": {},
+            "created_at": self._clock(),
+        }
+        insert_missing(conn, channels, values, keys=("platform", "community_id", "platform_id"))
+
+    def _ensure_member(self, conn: Connection, user: UserRef) -> None:
+        values = {
+            "platform": user.platform,
+            "platform_id": user.id,
+            "name": user.name[:NAME_LENGTH],
+            "opted_out": False,
+            "created_at": self._clock(),
+        }
+        insert_missing(conn, members, values, keys=("platform", "platform_id"))
+
+    # --- settings ------------------------------------------------------------------------------
+
+    def community_settings(self, community: CommunityRef) -> CommunitySettings:
+        with self._tx(write=False) as conn:
+            data = conn.scalar(
+                select(communities.c.settings).where(
+                    communities.c.platform == community.platform,
+                    communities.c.platform_id == community.id,
+                )
+            )
+        return convert.settings_from_json(CommunitySettings, data)
+
+    def save_community_settings(self, community: CommunityRef, settings: CommunitySettings) -> None:
+        with self._tx(write=True) as conn:
+            self._ensure_community(conn, community)
+            conn.execute(
+                update(communities)
+                .where(
+                    communities.c.platform == community.platform,
+                    communities.c.platform_id == community.id,
+                )
+                .values(settings=convert.settings_to_json(settings))
+            )
+
+    def channel_settings(self, channel: ChannelRef) -> ChannelSettings:
+        with self._tx(write=False) as conn:
+            data = conn.scalar(select(channels.c.settings).where(*_channel_key(channel)))
+        return convert.settings_from_json(ChannelSettings, data)
+
+    def save_channel_settings(self, channel: ChannelRef, settings: ChannelSettings) -> None:
+        with self._tx(write=True) as conn:
+            self._ensure_channel(conn, channel)
+            conn.execute(
+                update(channels)
+                .where(*_channel_key(channel))
+                .values(settings=convert.settings_to_json(settings))
+            )
+
+    # --- members -------------------------------------------------------------------------------
+
+    def is_opted_out(self, user: UserRef) -> bool:
+        with self._tx(write=False) as conn:
+            value = conn.scalar(
+                select(members.c.opted_out).where(*_member_key(user.platform, user.id))
+            )
+        return bool(value)
+
+    def set_opted_out(self, user: UserRef, opted_out: bool) -> None:
+        with self._tx(write=True) as conn:
+            self._ensure_member(conn, user)
+            conn.execute(
+                update(members)
+                .where(*_member_key(user.platform, user.id))
+                .values(opted_out=opted_out, opted_out_at=self._clock() if opted_out else None)
+            )
+
+    # --- classified messages -------------------------------------------------------------------
+
+    def save_classification(self, message: ChatMessage, prediction: Prediction) -> None:
+        channel = message.channel
+        values = {
+            "platform": channel.community.platform,
+            "message_id": message.id,
+            "community_id": channel.community.id,
+            "channel_id": channel.id,
+            "user_id": message.author.id,
+            "sent_at": message.sent_at,
+            "label": prediction.label,
+            "labels": list(prediction.labels),
+            "scores": {k: float(v) for k, v in prediction.scores.items()},
+            "model_version": prediction.model_version,
+            "stored_at": self._clock(),
+        }
+        replaced = (
+            *("community_id", "channel_id", "user_id", "sent_at"),
+            *("label", "labels", "scores", "model_version", "stored_at"),
+        )
+        with self._tx(write=True) as conn:
+            self._ensure_channel(conn, channel)
+            self._ensure_member(conn, message.author)
+            upsert(
+                conn, messages_t, values, keys=("platform", "message_id"), update_columns=replaced
+            )
+
+    def delete_message(self, platform: str, message_id: str) -> bool:
+        with self._tx(write=True) as conn:
+            result = conn.execute(
+                delete(messages_t).where(
+                    messages_t.c.platform == platform, messages_t.c.message_id == message_id
+                )
+            )
+        return result.rowcount > 0
+
+    def get_message(self, platform: str, message_id: str) -> StoredMessage | None:
+        with self._tx(write=False) as conn:
+            row = conn.execute(
+                select(messages_t).where(
+                    messages_t.c.platform == platform, messages_t.c.message_id == message_id
+                )
+            ).first()
+        return convert.to_message(row) if row is not None else None
+
+    def messages(
+        self,
+        *,
+        platform: str,
+        community_id: str,
+        since: datetime,
+        until: datetime | None = None,
+        channel_id: str | None = None,
+        user_id: str | None = None,
+    ) -> list[StoredMessage]:
+        """Messages sent in ``[since, until)``, oldest first."""
+        c = messages_t.c
+        query = select(messages_t).where(
+            c.platform == platform, c.community_id == community_id, c.sent_at >= since
+        )
+        if until is not None:
+            query = query.where(c.sent_at < until)
+        if channel_id is not None:
+            query = query.where(c.channel_id == channel_id)
+        if user_id is not None:
+            query = query.where(c.user_id == user_id)
+        with self._tx(write=False) as conn:
+            rows = conn.execute(query.order_by(c.sent_at, c.id)).all()
+        return [convert.to_message(r) for r in rows]
+
+    # --- human labels --------------------------------------------------------------------------
+
+    def add_label(self, label: HumanLabel) -> int:
+        values = {
+            "platform": label.platform,
+            "community_id": label.community_id,
+            "message_id": label.message_id,
+            "text": label.text,
+            "emotion": label.emotion,
+            "model_label": label.model_label,
+            "labelled_by": label.labelled_by,
+            "labelled_at": label.labelled_at,
+        }
+        with self._tx(write=True) as conn:
+            new_id = conn.execute(insert(labels_t).values(**values).returning(labels_t.c.id))
+            return int(new_id.scalar_one())
+
+    def labels(self, *, since: datetime | None = None) -> list[HumanLabel]:
+        """Human labels given at or after ``since`` (all when None), oldest first."""
+        query = select(labels_t).order_by(labels_t.c.labelled_at, labels_t.c.id)
+        if since is not None:
+            query = query.where(labels_t.c.labelled_at >= since)
+        with self._tx(write=False) as conn:
+            return [convert.to_label(r) for r in conn.execute(query).all()]
+
+    # --- distress flags ------------------------------------------------------------------------
+
+    def add_flag(self, flag: FlagRecord) -> FlagRecord:
+        """Store a new flag (its ``id`` is ignored) and return it with the id it was given."""
+        _check_state(flag.state)
+        values = {
+            "platform": flag.platform,
+            "community_id": flag.community_id,
+            "channel_id": flag.channel_id,
+            "user_id": flag.user_id,
+            "message_id": flag.message_id,
+            "created_at": flag.created_at,
+            "reason": flag.reason,
+            "score": float(flag.score),
+            "state": flag.state,
+            "reviewed_by": flag.reviewed_by,
+            "reviewed_at": flag.reviewed_at,
+            "permalink": flag.permalink,
+        }
+        with self._tx(write=True) as conn:
+            row = conn.execute(insert(flags_t).values(**values).returning(*flags_t.c)).one()
+        return convert.to_flag(row)
+
+    def get_flag(self, flag_id: int) -> FlagRecord | None:
+        with self._tx(write=False) as conn:
+            row = conn.execute(select(flags_t).where(flags_t.c.id == flag_id)).first()
+        return convert.to_flag(row) if row is not None else None
+
+    def open_flags_for(self, platform: str, user_id: str, *, since: datetime) -> list[FlagRecord]:
+        """Flags about this member still in state ``open`` raised at or after ``since``."""
+        c = flags_t.c
+        query = (
+            select(flags_t)
+            .where(c.platform == platform, c.user_id == user_id, c.state == "open")
+            .where(c.created_at >= since)
+            .order_by(c.created_at, c.id)
+        )
+        with self._tx(write=False) as conn:
+            return [convert.to_flag(r) for r in conn.execute(query).all()]
+
+    def set_flag_state(
+        self, flag_id: int, state: str, *, by: str, at: datetime
+    ) -> FlagRecord | None:
+        """Record a moderator's review: any state may follow any other (a moderator can correct a
+        mistaken review). Returns the updated flag, None when there is no such flag; an unknown
+        state raises ``ValueError``."""
+        _check_state(state)
+        with self._tx(write=True) as conn:
+            row = conn.execute(
+                update(flags_t)
+                .where(flags_t.c.id == flag_id)
+                .values(state=state, reviewed_by=by, reviewed_at=at)
+                .returning(*flags_t.c)
+            ).first()
+        return convert.to_flag(row) if row is not None else None
+
+    def flags(
+        self, *, platform: str, community_id: str, since: datetime, until: datetime | None = None
+    ) -> list[FlagRecord]:
+        """Flags raised in ``[since, until)`` in a community, oldest first."""
+        c = flags_t.c
+        query = select(flags_t).where(
+            c.platform == platform, c.community_id == community_id, c.created_at >= since
+        )
+        if until is not None:
+            query = query.where(c.created_at < until)
+        with self._tx(write=False) as conn:
+            return [convert.to_flag(r) for r in conn.execute(query.order_by(c.created_at, c.id))]
+
+    # --- privacy and retention -----------------------------------------------------------------
+
+    def forget_user(self, platform: str, user_id: str) -> int:
+        """Delete everything stored about a member (see the module doc); returns rows deleted."""
+        with self._tx(write=True) as conn:
+            count = privacy.forget_user(conn, platform, user_id)
+        logger.info("forgot %s member: %d rows deleted", platform, count)
+        return count
+
+    def export_user(self, platform: str, user_id: str) -> dict[str, Any]:
+        """Everything stored about a member, as a JSON-able dict."""
+        with self._tx(write=False) as conn:
+            return privacy.export_user(conn, platform, user_id, now=self._clock())
+
+    def delete_older_than(self, cutoff: datetime) -> int:
+        """Retention: delete messages, labels and reviewed flags older than ``cutoff``."""
+        with self._tx(write=True) as conn:
+            count = conn.execute(delete(messages_t).where(messages_t.c.sent_at < cutoff)).rowcount
+            count += conn.execute(delete(labels_t).where(labels_t.c.labelled_at < cutoff)).rowcount
+            count += conn.execute(
+                delete(flags_t).where(flags_t.c.created_at < cutoff, flags_t.c.state != "open")
+            ).rowcount
+        logger.info("retention: %d rows older than %s deleted", count, cutoff.isoformat())
+        return count
+
+    # --- models and jobs -----------------------------------------------------------------------
+
+    def record_model_version(self, version: str, *, path: str, metrics: dict[str, Any]) -> None:
+        """Remember a model version (recording it again updates its path and metrics)."""
+        values = {
+            "version": version,
+            "path": path,
+            "metrics": metrics,
+            "recorded_at": self._clock(),
+        }
+        with self._tx(write=True) as conn:
+            upsert(
+                conn,
+                cast(Table, ModelVersion.__table__),
+                values,
+                keys=("version",),
+                update_columns=("path", "metrics"),
+            )
+
+    def record_job_run(
+        self,
+        job: str,
+        *,
+        started_at: datetime,
+        finished_at: datetime,
+        status: str,
+        details: dict[str, Any],
+    ) -> None:
+        values = {
+            "job": job,
+            "started_at": started_at,
+            "finished_at": finished_at,
+            "status": status,
+            "details": details,
+        }
+        with self._tx(write=True) as conn:
+            conn.execute(insert(cast(Table, JobRun.__table__)).values(**values))
+
+
+def _channel_key(channel: ChannelRef) -> tuple[Any, ...]:
+    return (
+        channels.c.platform == channel.community.platform,
+        channels.c.community_id == channel.community.id,
+        channels.c.platform_id == channel.id,
+    )
+
+
+def _member_key(platform: str, user_id: str) -> tuple[Any, ...]:
+    return (members.c.platform == platform, members.c.platform_id == user_id)
+
+
+def _check_state(state: str) -> None:
+    if state not in FLAG_STATES:
+        raise ValueError(f"unknown flag state {state!r}; expected one of {FLAG_STATES}")
+
+
+__all__ = ["SqlStore", "StoreBusyError"]

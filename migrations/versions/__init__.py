@@ -1,0 +1,1 @@
+"""Alembic revisions (a package so that an installed wheel carries them)."""
