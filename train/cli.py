@@ -35,6 +35,9 @@ def _add_fit(sub: argparse._SubParsersAction) -> None:
             continue
         flag = "--" + f.name.replace("_", "-")
         value = getattr(defaults, f.name)
+        if isinstance(value, bool):
+            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=value)
+            continue
         kind = type(value) if value is not None else str
         p.add_argument(flag, type=kind, default=value, help=f"default {value}")
     p.add_argument("--model-out", help="model folder to write (default OUT/model)")

@@ -28,6 +28,9 @@ class TrainConfig:
     seed: int = 13
     threads: int = 0  # 0: torch's default
     label_smoothing: float = 0.0  # single-label only
+    # Multi-label: start the output biases at the labels' log-odds in the training data, so the first
+    # steps do not shove every logit down at once (which can kill a small head's ReLU units).
+    prior_bias_init: bool = True
     # Extra training examples (a TSV/txt in the dataset's format), e.g. community labels for retraining.
     extra_train: str | None = None
     # Cap on training examples per epoch (0 = all); used by quick runs and tests.

@@ -56,6 +56,17 @@ def load_base(base: str, split: Split) -> tuple[Any, nn.Module]:
     return tokenizer, model
 
 
+def init_prior_bias(model: nn.Module, targets: np.ndarray) -> None:
+    """Set the output layer's bias to each label's log-odds in the training data."""
+    head = getattr(model, "classifier", None)
+    if not isinstance(head, nn.Linear) or head.bias is None:
+        logger.warning("no linear classifier head found; prior bias init skipped")
+        return
+    prior = np.clip(targets.mean(axis=0), 1e-4, 1 - 1e-4)
+    with torch.no_grad():
+        head.bias.copy_(torch.as_tensor(np.log(prior / (1 - prior)), dtype=head.bias.dtype))
+
+
 def encode(tokenizer: Any, texts: list[str], max_length: int) -> list[list[int]]:
     """Token ids per text, truncated to ``max_length`` (training data is short; serving windows)."""
     return tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]
@@ -135,6 +146,8 @@ def fine_tune(config: TrainConfig, train: Split, validation: Split) -> dict[str,
         validation = validation.subset(np.arange(config.max_eval_examples))
 
     tokenizer, model = load_base(config.base, train)
+    if multi and config.prior_bias_init:
+        init_prior_bias(model, train.targets)
     pad_id = tokenizer.pad_token_id or 0
     train_ids = encode(tokenizer, train.texts, config.max_length)
     val_ids = encode(tokenizer, validation.texts, config.max_length)

@@ -1,0 +1,1 @@
+"""Fixtures live in tests/tinymodels.py (a plugin loaded by the root conftest)."""

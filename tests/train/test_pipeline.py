@@ -1,0 +1,81 @@
+"""The DistilBERT code path end to end: train step, export, quantise, parity, load, evaluate."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import classifier
+from classifier.scheme import EMOTION_LABELS
+
+pytestmark = pytest.mark.slow
+
+
+def test_single_label_run_learns_and_is_packaged(emotion_run: Path) -> None:
+    log = [json.loads(line) for line in (emotion_run / "train_log.jsonl").read_text().splitlines()]
+    assert len(log) == 6
+    model_dir = emotion_run / "model"
+    meta = json.loads((model_dir / "meta.json").read_text())
+    # The tiny model learns the keyword task far above chance (1/6) on the held-out test split.
+    assert meta["metrics"]["test"]["accuracy"] >= 0.6
+    assert meta["selection"]["epoch"] == max(log, key=lambda r: r["val_score"])["epoch"]
+    assert meta["quantization"]["variant"] in ("u8s8", "u8s8-reduce-range", "u8u8")
+    for name in ("model.onnx", "tokenizer.json", "labels.json", "README.md", "eval/metrics.json",
+                 "eval/parity.json", "eval/confusion-test.png", "eval/confusion-validation.png"):
+        assert (model_dir / name).is_file(), name
+    assert (model_dir / "eval" / "confusion-test.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert meta["training_config"]["seed"] == 13
+
+
+def test_int8_and_fp32_match_pytorch(emotion_run: Path) -> None:
+    parity = json.loads((emotion_run / "model" / "eval" / "parity.json").read_text())
+    assert parity["fp32"]["argmax_agreement"] == 1.0
+    assert parity["fp32"]["max_abs_diff"] < 1e-4
+    chosen = parity["chosen"]
+    assert parity[chosen]["argmax_agreement"] >= 0.95
+    assert parity["int8_vs_fp32"]["mean_abs_diff"] < 0.05
+
+
+def test_packaged_model_loads_through_classifier(emotion_run: Path) -> None:
+    model = classifier.load(emotion_run / "model")
+    assert model.scheme.labels == EMOTION_LABELS
+    preds = model.predict(["i feel furious right now", "i feel terrified again"])
+    assert [p.label for p in preds] == ["anger", "fear"]
+    for p in preds:
+        assert abs(sum(p.scores.values()) - 1.0) < 1e-4  # softmax
+        assert p.labels == (p.label,)
+        assert p.model_version == model.version
+
+
+def test_multi_label_run_stores_tuned_thresholds(goemotions_run: Path) -> None:
+    model_dir = goemotions_run / "model"
+    meta = json.loads((model_dir / "meta.json").read_text())
+    thresholds = meta["thresholds"]
+    assert len(thresholds) == 28 and all(0 < t < 1 for t in thresholds.values())
+    validation = meta["metrics"]["validation"]
+    for key in ("macro_f1", "macro_f1_tuned", "ekman_macro_f1", "sentiment_macro_f1"):
+        assert key in validation
+    model = classifier.load(model_dir)
+    pred = model.predict(["furious today and terrified again"])[0]
+    assert {"anger", "fear"} <= set(pred.labels)
+    assert all(pred.scores[label] >= model.thresholds[label] for label in pred.labels)
+
+
+def test_training_is_reproducible(tiny_root: Path, tiny_base: Path, emotion_data: Path) -> None:
+    """Same seed, same data: the same selected validation scores."""
+    from train.config import TrainConfig
+    from train.data import load_split
+    from train.finetune import fine_tune
+
+    runs = []
+    for i in range(2):
+        config = TrainConfig(data=str(emotion_data), out=str(tiny_root / f"repro{i}"),
+                             base=str(tiny_base), epochs=1, lr=3e-3, batch_size=16, threads=1,
+                             max_length=32, max_train_examples=160)
+        runs.append(fine_tune(config, load_split(emotion_data, "train"),
+                              load_split(emotion_data, "validation")))
+    assert runs[0]["score"] == runs[1]["score"]
+    assert np.allclose(runs[0]["metrics"]["confusion_matrix"], runs[1]["metrics"]["confusion_matrix"])
