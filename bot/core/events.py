@@ -55,7 +55,7 @@ class ChatMessage:
 
 @dataclass(frozen=True)
 class Card:
-    """A rich, platform-neutral message: rendered as a Discord embed, Slack blocks or console text."""
+    """A rich, platform-neutral message: a Discord embed, Slack blocks or console text."""
 
     title: str
     body: str = ""

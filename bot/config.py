@@ -1,0 +1,159 @@
+"""Settings, read from the environment and ``.env`` (pydantic-settings).
+
+Built by :func:`load_settings`, never at import time, so tests and tools build their own.
+Every field is listed with a comment in ``.env.example``; environment variables are the field
+names in upper case (``DATABASE_URL``, ``DISCORD_TOKEN``, ...). Obvious placeholder secrets
+("changeme", "your-token-here", "<...>") are refused with a clear error instead of being sent to
+Discord or Slack.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from bot.core.options import CoreOptions
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MODEL_DIR = REPO_ROOT / "models" / "goemotions-minilm-int8"
+
+SECRET_FIELDS = ("discord_token", "slack_bot_token", "slack_app_token", "slack_signing_secret")
+PLACEHOLDERS = {
+    "changeme",
+    "change-me",
+    "change_me",
+    "changethis",
+    "replace-me",
+    "replaceme",
+    "your-token",
+    "your-token-here",
+    "your_token_here",
+    "token",
+    "secret",
+    "xxx",
+    "xxxx",
+    "todo",
+    "tbd",
+    "placeholder",
+    "none",
+    "null",
+    "...",
+}
+
+
+class SettingsError(ValueError):
+    """The configuration cannot be used (the message says which setting and why)."""
+
+
+def _is_placeholder(value: str) -> bool:
+    v = value.strip().lower()
+    return v in PLACEHOLDERS or (v.startswith("<") and v.endswith(">")) or "changeme" in v
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        env_ignore_empty=True,
+        protected_namespaces=(),
+    )
+
+    # storage and model
+    database_url: str = "sqlite:///emotion-bot.db"
+    model_dir: Path = DEFAULT_MODEL_DIR
+    classifier_threads: int = 0  # 0: let ONNX Runtime choose (all physical cores)
+    log_level: str = "INFO"
+
+    # platforms (an adapter starts when its tokens are set)
+    discord_token: str | None = None
+    discord_dev_guild_id: int | None = None  # sync commands to this guild only (instant)
+    slack_bot_token: str | None = None  # xoxb-...
+    slack_app_token: str | None = None  # xapp-... (Socket Mode)
+    slack_signing_secret: str | None = None  # HTTP mode
+    slack_moderators: str | None = None  # comma-separated Slack user ids treated as moderators
+    slack_port: int = 3000  # HTTP mode listens on 127.0.0.1:PORT unless SLACK_HOST says otherwise
+    slack_host: str = "127.0.0.1"
+
+    # policies
+    empathy_threshold: float = 0.5
+    empathy_member_cooldown_minutes: float = 360.0
+    empathy_channel_cooldown_minutes: float = 10.0
+    distress_threshold: float = 0.7
+    distress_dedup_hours: float = 24.0
+    crisis_resources: str | None = None  # None: the built-in international default
+    retention_days: int = 90
+    classify_batch_size: int = 32
+
+    # console adapter
+    console_community: str = "console"
+    console_channel: str = "general"
+    console_member: str = "alex"
+
+    @field_validator(*SECRET_FIELDS)
+    @classmethod
+    def _no_placeholder(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if _is_placeholder(value):
+            raise ValueError("is a placeholder value; set the real secret or leave it empty")
+        return value.strip()
+
+    @field_validator("empathy_threshold", "distress_threshold")
+    @classmethod
+    def _unit(cls, value: float) -> float:
+        if not 0.0 <= value <= 1.0:
+            raise ValueError("must be between 0 and 1")
+        return value
+
+    @field_validator("retention_days")
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("must be at least 1 day")
+        return value
+
+    @property
+    def discord_configured(self) -> bool:
+        return bool(self.discord_token)
+
+    @property
+    def slack_configured(self) -> bool:
+        return bool(self.slack_bot_token and (self.slack_app_token or self.slack_signing_secret))
+
+    def core_options(self) -> CoreOptions:
+        """The core's tunables from these settings."""
+        from bot.core.messages import DEFAULT_CRISIS_RESOURCES
+        from bot.core.options import CoreOptions
+
+        return CoreOptions(
+            empathy_threshold=self.empathy_threshold,
+            member_cooldown=timedelta(minutes=self.empathy_member_cooldown_minutes),
+            channel_cooldown=timedelta(minutes=self.empathy_channel_cooldown_minutes),
+            distress_threshold=self.distress_threshold,
+            distress_dedup=timedelta(hours=self.distress_dedup_hours),
+            crisis_resources=self.crisis_resources or DEFAULT_CRISIS_RESOURCES,
+            retention_days=self.retention_days,
+            max_batch=self.classify_batch_size,
+        )
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment and ``.env``; keyword overrides win (tests use them).
+
+    Raises :class:`SettingsError` naming the environment variable when a value is unusable.
+    """
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']).upper()} "
+            + str(err["msg"]).removeprefix("Value error, ")
+            for err in exc.errors()
+        )
+        raise SettingsError(f"invalid configuration: {problems}") from None

@@ -1,0 +1,173 @@
+"""Distress flags: raising one for a message (deduplicated) and a moderator's review of it.
+
+Flags go to the moderators only; the cards are rebuilt on review (the card of a flag raised by
+this process is remembered in memory, so its message excerpt survives the review).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from bot.core import distress, policy
+from bot.core import messages as msgs
+from bot.core.events import (
+    Action,
+    ChannelRef,
+    ChatMessage,
+    CommunityRef,
+    DistressFlag,
+    Reply,
+    UpdateFlagMessage,
+    UserRef,
+)
+from bot.core.flags import flag_card, reviewed_card
+from bot.core.records import CommunitySettings, FlagRecord
+from classifier.prediction import Prediction
+
+if TYPE_CHECKING:
+    from bot.core.service import EmotionService
+
+logger = logging.getLogger(__name__)
+
+REVIEW_STATES = ("acknowledged", "resolved", "false_alarm")
+
+
+def who(user: UserRef) -> str:
+    """How a person is named to moderators: display name and id."""
+    return f"{user.name} ({user.id})" if user.name and user.name != user.id else user.id
+
+
+def resources(svc: EmotionService, settings: CommunitySettings) -> str:
+    return settings.crisis_resources or svc.options.crisis_resources
+
+
+async def raise_flag(
+    svc: EmotionService,
+    msg: ChatMessage,
+    prediction: Prediction,
+    matches: list[distress.PhraseMatch],
+) -> list[Action]:
+    """Assess a message with an active distress phrase; raise a flag (once per open window)."""
+    community, now = msg.channel.community, svc.clock()
+    try:
+        rows = await svc.db(
+            svc.store.messages,
+            platform=community.platform,
+            community_id=community.id,
+            user_id=msg.author.id,
+            since=now - svc.options.history_window,
+        )
+    except Exception:
+        logger.warning("message %s: no history for the distress check", msg.id)
+        rows = []
+    history = [r.label for r in reversed(rows) if r.message_id != msg.id]
+    result = distress.assess(
+        matches, prediction, svc.scheme, history, threshold=svc.options.distress_threshold
+    )
+    if not result.flagged:
+        logger.info(
+            "message %s: distress phrase below threshold (%.2f: %s)",
+            msg.id,
+            result.score,
+            result.reason,
+        )
+        return []
+    async with svc.flag_lock:
+        open_flags = await svc.db(
+            svc.store.open_flags_for,
+            community.platform,
+            msg.author.id,
+            since=now - svc.options.distress_dedup,
+        )
+        if open_flags:
+            logger.info(
+                "message %s: distress %.2f, flag #%d already open",
+                msg.id,
+                result.score,
+                open_flags[0].id,
+            )
+            svc.stats["distress_deduplicated"] += 1
+            return []
+        record = await svc.db(
+            svc.store.add_flag,
+            FlagRecord(
+                id=0,
+                platform=community.platform,
+                community_id=community.id,
+                channel_id=msg.channel.id,
+                user_id=msg.author.id,
+                message_id=msg.id,
+                created_at=now,
+                reason=result.reason,
+                score=result.score,
+                permalink=msg.permalink,
+            ),
+        )
+    settings = await svc.community_settings(community)
+    card = flag_card(
+        record,
+        member=who(msg.author),
+        channel=msg.channel.name or msg.channel.id,
+        resources=resources(svc, settings),
+        assessment=result,
+        text=msg.text,
+        threshold=svc.options.distress_threshold,
+    )
+    svc.remember_card(record.id, card)
+    svc.stats["distress_flagged"] += 1
+    logger.warning(
+        "distress flag #%d raised for message %s (%.2f)", record.id, msg.id, result.score
+    )
+    return [
+        DistressFlag(
+            flag_id=record.id,
+            community=community,
+            mod_channel_id=settings.mod_channel_id,
+            card=card,
+            user=msg.author,
+            message_id=msg.id,
+        )
+    ]
+
+
+async def review_flag(
+    svc: EmotionService, flag_id: int, state: str, moderator: UserRef
+) -> list[Action]:
+    """A moderator pressed a flag button: record it and re-render the flag's card."""
+    flag = await svc.db(svc.store.get_flag, flag_id)
+    if flag is None:
+        logger.warning("review of unknown flag #%d by %s", flag_id, moderator.id)
+        return []
+    community = CommunityRef(flag.platform, flag.community_id)
+    settings = await svc.community_settings(community)
+    where = ChannelRef(community, settings.mod_channel_id or flag.channel_id)
+    if not policy.is_moderator(moderator, settings):
+        text = msgs.MODERATORS_ONLY.format(name="review")
+        return [Reply(channel=where, text=text, private_to=moderator)]
+    if state not in REVIEW_STATES:
+        text = msgs.FLAG_BAD_STATE.format(state=state)
+        return [Reply(channel=where, text=text, private_to=moderator)]
+    updated = await svc.db(
+        svc.store.set_flag_state, flag_id, state, by=moderator.id, at=svc.clock()
+    )
+    if updated is None:
+        return []
+    original = svc.flag_cards.get(flag_id) or flag_card(
+        flag,
+        member=flag.user_id,
+        channel=flag.channel_id,
+        resources=resources(svc, settings),
+    )
+    card = reviewed_card(original, updated, who=who(moderator))
+    svc.remember_card(flag_id, card)
+    logger.info("flag #%d marked %s by %s", flag_id, state, moderator.id)
+    state_name = msgs.FLAG_STATE_NAMES[state].lower()
+    return [
+        UpdateFlagMessage(flag_id=flag_id, card=card),
+        Reply(
+            channel=where,
+            text=msgs.FLAG_REVIEWED.format(flag_id=flag_id, state=state_name),
+            private_to=moderator,
+        ),
+    ]

@@ -1,0 +1,139 @@
+"""Pure rules: when to send an empathy prompt, cooldowns, who counts as a moderator.
+
+Nothing here names an emotion: the negative labels come from the model's label scheme
+(``scheme.labels_in("negative")``), so the same rules serve the GoEmotions model (28 sigmoid
+labels) and the dair-ai model (6 softmax classes).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.core.events import UserRef
+from bot.core.records import ChannelSettings, CommunitySettings
+from classifier.prediction import Prediction
+from classifier.scheme import LabelScheme
+
+# A message is "strongly negative" when its highest negative-family score reaches this. On the
+# GoEmotions model the scores are per-label sigmoids, so 0.5 means the model is more sure than not
+# that a negative emotion is present; on softmax models it means the negative class dominates.
+# Overridable by ``EMPATHY_THRESHOLD`` (settings) and per channel (``/emotion settings threshold``).
+DEFAULT_EMPATHY_THRESHOLD = 0.5
+# At most one prompt per member in this window, and one per channel (so a heated thread does not
+# turn into a stream of bot messages).
+DEFAULT_MEMBER_COOLDOWN = timedelta(hours=6)
+DEFAULT_CHANNEL_COOLDOWN = timedelta(minutes=10)
+EMPATHY_MODES = ("dm", "thread", "off")
+
+
+@dataclass(frozen=True)
+class NegativeScore:
+    label: str | None
+    score: float
+
+
+def strongest_negative(prediction: Prediction, scheme: LabelScheme) -> NegativeScore:
+    """The highest-scoring label of the scheme's negative family (``label`` None if it has none)."""
+    best = NegativeScore(None, 0.0)
+    for label in scheme.labels_in("negative"):
+        score = float(prediction.scores.get(label, 0.0))
+        if score > best.score:
+            best = NegativeScore(label, score)
+    return best
+
+
+def empathy_threshold(channel: ChannelSettings, default: float) -> float:
+    """The channel's own threshold when set, else the default."""
+    return channel.empathy_threshold if channel.empathy_threshold is not None else default
+
+
+@dataclass(frozen=True)
+class EmpathyDecision:
+    prompt: bool
+    reason: str  # "strong_negative" | "below_threshold" | "disabled" | "cooldown_member" | ...
+    label: str | None = None
+    score: float = 0.0
+    threshold: float = 0.0
+
+
+class Cooldowns:
+    """In-memory cooldowns per member and per channel (a restart forgets them, which only means
+    one extra prompt at most). The clock is the caller's: every method takes ``now``."""
+
+    def __init__(
+        self,
+        *,
+        member: timedelta = DEFAULT_MEMBER_COOLDOWN,
+        channel: timedelta = DEFAULT_CHANNEL_COOLDOWN,
+        max_keys: int = 50_000,
+    ) -> None:
+        self.member = member
+        self.channel = channel
+        self._max_keys = max_keys
+        self._last: OrderedDict[tuple[str, ...], datetime] = OrderedDict()
+
+    def blocked(
+        self, member_key: tuple[str, ...], channel_key: tuple[str, ...], now: datetime
+    ) -> str | None:
+        """``"member"`` or ``"channel"`` when that cooldown is still running, else None."""
+        last = self._last.get(("m", *member_key))
+        if last is not None and now - last < self.member:
+            return "member"
+        last = self._last.get(("c", *channel_key))
+        if last is not None and now - last < self.channel:
+            return "channel"
+        return None
+
+    def mark(
+        self, member_key: tuple[str, ...], channel_key: tuple[str, ...], now: datetime
+    ) -> None:
+        for key in (("m", *member_key), ("c", *channel_key)):
+            self._last[key] = now
+            self._last.move_to_end(key)
+        while len(self._last) > self._max_keys:
+            self._last.popitem(last=False)
+
+
+def decide_empathy(
+    prediction: Prediction,
+    scheme: LabelScheme,
+    *,
+    community: CommunitySettings,
+    channel: ChannelSettings,
+    default_threshold: float,
+    cooldowns: Cooldowns,
+    member_key: tuple[str, ...],
+    channel_key: tuple[str, ...],
+    now: datetime,
+) -> EmpathyDecision:
+    """Decide whether to send a prompt; marks the cooldowns when it says yes."""
+    negative = strongest_negative(prediction, scheme)
+    threshold = empathy_threshold(channel, default_threshold)
+
+    def decision(prompt: bool, reason: str) -> EmpathyDecision:
+        return EmpathyDecision(prompt, reason, negative.label, negative.score, threshold)
+
+    if (
+        not (community.empathy_enabled and channel.empathy_enabled)
+        or community.empathy_mode == "off"
+    ):
+        return decision(False, "disabled")
+    if negative.label is None or negative.score < threshold:
+        return decision(False, "below_threshold")
+    blocked = cooldowns.blocked(member_key, channel_key, now)
+    if blocked:
+        return decision(False, f"cooldown_{blocked}")
+    cooldowns.mark(member_key, channel_key, now)
+    return decision(True, "strong_negative")
+
+
+def is_moderator(user: UserRef, community: CommunitySettings) -> bool:
+    """Moderators come from the platform's permissions (set by the adapter) or the settings list."""
+    return user.is_moderator or user.id in community.moderators
+
+
+def family_of(label: str, scheme: LabelScheme) -> str:
+    """A label's family; labels of another scheme (rows stored by an older model) are "other"."""
+    return scheme.family.get(label, "other")

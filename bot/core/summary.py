@@ -1,0 +1,240 @@
+"""Pure weekly aggregation: stored rows of two weeks -> :class:`WeeklySummary` -> :class:`Card`.
+
+Groups only: no member is named, channels with fewer distinct authors than the community's
+minimum group size are hidden (and counted as hidden), and a week with fewer active members than
+the minimum yields no mix at all. Labels are folded into the model scheme's families (positive,
+negative, neutral, ambiguous), with the finer emotions underneath; labels of another scheme
+(rows written by an earlier model) fall into "other".
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo
+
+from bot.core import messages as msgs
+from bot.core.events import Card, CommunityRef
+from bot.core.records import FlagRecord, StoredMessage
+from classifier.scheme import LabelScheme
+
+FAMILY_ORDER = ("positive", "negative", "neutral", "ambiguous", "other")
+TOP_CHANNELS = 3
+TOP_EMOTIONS = 5
+
+
+@dataclass(frozen=True)
+class ChannelMove:
+    channel_id: str
+    name: str
+    messages: int
+    negative_share: float
+    prev_negative_share: float | None  # None: not enough people last week to compare
+
+    @property
+    def change(self) -> float:
+        return self.negative_share - (self.prev_negative_share or 0.0)
+
+
+@dataclass(frozen=True)
+class WeeklySummary:
+    community: CommunityRef
+    start: datetime
+    end: datetime
+    min_group_size: int
+    messages: int
+    prev_messages: int
+    members: int
+    prev_members: int
+    hidden: bool  # fewer active members than the minimum: no mix shown
+    families: dict[str, float] = field(default_factory=dict)  # share of messages, this week
+    prev_families: dict[str, float] = field(default_factory=dict)
+    emotions: dict[str, float] = field(default_factory=dict)  # top finer labels, share
+    by_weekday: dict[int, dict[str, int]] = field(default_factory=dict)  # 0 = Monday
+    channels: tuple[ChannelMove, ...] = ()
+    hidden_channels: int = 0
+    flags: dict[str, int] = field(default_factory=dict)  # state -> count
+
+    @property
+    def empty(self) -> bool:
+        return self.messages == 0
+
+
+def _shares(counts: Mapping[str, int]) -> dict[str, float]:
+    total = sum(counts.values())
+    return {k: v / total for k, v in counts.items()} if total else {}
+
+
+def _families(rows: Sequence[StoredMessage], scheme: LabelScheme) -> Counter[str]:
+    return Counter(scheme.family.get(r.label, "other") for r in rows)
+
+
+def _channel_moves(
+    rows: Sequence[StoredMessage],
+    prev: Sequence[StoredMessage],
+    scheme: LabelScheme,
+    min_group: int,
+    names: Mapping[str, str],
+) -> tuple[tuple[ChannelMove, ...], int]:
+    def by_channel(items: Sequence[StoredMessage]) -> dict[str, list[StoredMessage]]:
+        out: dict[str, list[StoredMessage]] = defaultdict(list)
+        for r in items:
+            out[r.channel_id].append(r)
+        return out
+
+    def negative_share(items: list[StoredMessage]) -> float:
+        return sum(1 for r in items if scheme.family.get(r.label) == "negative") / len(items)
+
+    now, before = by_channel(rows), by_channel(prev)
+    moves, hidden = [], 0
+    for channel_id, items in now.items():
+        if len({r.user_id for r in items}) < min_group:
+            hidden += 1
+            continue
+        old = before.get(channel_id, [])
+        old_ok = bool(old) and len({r.user_id for r in old}) >= min_group
+        moves.append(
+            ChannelMove(
+                channel_id=channel_id,
+                name=names.get(channel_id, channel_id),
+                messages=len(items),
+                negative_share=negative_share(items),
+                prev_negative_share=negative_share(old) if old_ok else None,
+            )
+        )
+    moves.sort(
+        key=lambda m: abs(m.change) if m.prev_negative_share is not None else -1.0, reverse=True
+    )
+    return tuple(moves[:TOP_CHANNELS]), hidden
+
+
+def build_summary(
+    *,
+    community: CommunityRef,
+    start: datetime,
+    end: datetime,
+    rows: Sequence[StoredMessage],
+    prev_rows: Sequence[StoredMessage],
+    flags: Sequence[FlagRecord],
+    scheme: LabelScheme,
+    min_group_size: int,
+    timezone: str | tzinfo = "UTC",
+    channel_names: Mapping[str, str] | None = None,
+) -> WeeklySummary:
+    """Aggregate one period (``rows``) against the one before it (``prev_rows``)."""
+    tz = ZoneInfo(timezone) if isinstance(timezone, str) else timezone
+    members = len({r.user_id for r in rows})
+    prev_members = len({r.user_id for r in prev_rows})
+    hidden = WeeklySummary(
+        community=community,
+        start=start,
+        end=end,
+        min_group_size=min_group_size,
+        messages=len(rows),
+        prev_messages=len(prev_rows),
+        members=members,
+        prev_members=prev_members,
+        hidden=True,
+        flags=dict(Counter(f.state for f in flags)),
+    )
+    if members < min_group_size:
+        return hidden
+    by_weekday: dict[int, dict[str, int]] = {d: {} for d in range(7)}
+    for r in rows:
+        day = by_weekday[r.sent_at.astimezone(tz).weekday()]
+        fam = scheme.family.get(r.label, "other")
+        day[fam] = day.get(fam, 0) + 1
+    prev_ok = prev_members >= min_group_size
+    emotions = _shares(Counter(r.label for r in rows))
+    top = dict(sorted(emotions.items(), key=lambda kv: -kv[1])[:TOP_EMOTIONS])
+    channels, hidden_channels = _channel_moves(
+        rows, prev_rows, scheme, min_group_size, channel_names or {}
+    )
+    return replace(
+        hidden,
+        hidden=False,
+        families=_shares(_families(rows, scheme)),
+        prev_families=_shares(_families(prev_rows, scheme)) if prev_ok else {},
+        emotions=top,
+        by_weekday=by_weekday,
+        channels=channels,
+        hidden_channels=hidden_channels,
+    )
+
+
+def _pct(x: float) -> str:
+    return f"{round(100 * x)}%"
+
+
+def _delta(now: float, before: float | None, *, points: bool = True) -> str:
+    if before is None:
+        return "new"
+    d = now - before
+    if points:
+        return f"{'+' if d >= 0 else '−'}{abs(round(100 * d))} pts"
+    return f"{'+' if d >= 0 else '−'}{abs(round(d))}"
+
+
+def _dates(s: WeeklySummary) -> dict[str, str]:
+    last = s.end - timedelta(seconds=1)
+    return {"start": f"{s.start:%a %d %b}", "end": f"{last:%a %d %b %Y}"}
+
+
+def summary_card(summary: WeeklySummary, chart_png: bytes | None = None) -> Card:
+    """Render a summary as a platform-neutral card (no chart for an empty or hidden week)."""
+    dates = _dates(summary)
+    title = msgs.SUMMARY_TITLE.format(**dates)
+    flags = (
+        ", ".join(
+            f"{n} {msgs.FLAG_STATE_NAMES.get(state, state).lower()}"
+            for state, n in sorted(summary.flags.items())
+        )
+        or msgs.SUMMARY_FLAGS_NONE
+    )
+    if summary.empty:
+        return Card(
+            title=title,
+            body=msgs.SUMMARY_EMPTY.format(**dates),
+            fields=((msgs.SUMMARY_FLAGS, flags),),
+        )
+    if summary.hidden:
+        body = msgs.SUMMARY_HIDDEN.format(
+            members=summary.members, min_group=summary.min_group_size, **dates
+        )
+        return Card(title=title, body=body, fields=((msgs.SUMMARY_FLAGS, flags),))
+    prev = summary.prev_families or None
+    mix = "\n".join(
+        f"{msgs.FAMILY_NAMES[f]}: {_pct(summary.families.get(f, 0.0))}"
+        + (f" ({_delta(summary.families.get(f, 0.0), prev.get(f, 0.0))})" if prev else "")
+        for f in FAMILY_ORDER
+        if summary.families.get(f) or (prev and prev.get(f))
+    )
+    finer = ", ".join(f"{label} {_pct(share)}" for label, share in summary.emotions.items())
+    channels = "\n".join(
+        f"#{c.name}: negative {_pct(c.negative_share)} "
+        f"({_delta(c.negative_share, c.prev_negative_share)})"
+        for c in summary.channels
+    )
+    if summary.hidden_channels:
+        extra = msgs.SUMMARY_HIDDEN_CHANNELS.format(n=summary.hidden_channels)
+        channels = f"{channels}\n{extra}" if channels else extra
+    participation = msgs.SUMMARY_PARTICIPATION_TEXT.format(
+        messages=summary.messages,
+        msg_delta=_delta(summary.messages, summary.prev_messages, points=False),
+        members=summary.members,
+        mem_delta=_delta(summary.members, summary.prev_members, points=False),
+    )
+    fields = [(msgs.SUMMARY_MIX, mix), (msgs.SUMMARY_FINER, finer)]
+    if channels:
+        fields.append((msgs.SUMMARY_CHANNELS, channels))
+    fields += [(msgs.SUMMARY_PARTICIPATION, participation), (msgs.SUMMARY_FLAGS, flags)]
+    return Card(
+        title=title,
+        fields=tuple(fields),
+        color="neutral",
+        image_png=chart_png,
+        image_name="mood-summary.png",
+        footer=msgs.SUMMARY_FOOTER.format(min_group=summary.min_group_size),
+    )
