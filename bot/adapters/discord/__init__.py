@@ -15,13 +15,14 @@ import discord
 
 from bot.adapters.discord import strings
 from bot.adapters.discord.client import CoreService, EmotionBotClient
+from bot.core.errors import StartupError
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["DiscordStartupError", "EmotionBotClient", "build_client", "run"]
 
 
-class DiscordStartupError(RuntimeError):
+class DiscordStartupError(StartupError):
     """The bot cannot start on Discord; the message says what to fix."""
 
 

@@ -1,0 +1,253 @@
+"""Build the bolt ``AsyncApp`` around the core, check the tokens, and serve it.
+
+- Socket Mode (default): ``SLACK_BOT_TOKEN`` + ``SLACK_APP_TOKEN``; no public URL needed.
+- HTTP mode: ``SLACK_SIGNING_SECRET`` set and no app token; requests are served at
+  ``http://SLACK_HOST:SLACK_PORT/slack/events`` (default 127.0.0.1:3000) and must be signed.
+
+The Web API client retries rate-limited calls (``AsyncRateLimitErrorRetryHandler``, honouring
+``Retry-After``) as well as dropped connections; slack_sdk does only the latter by default.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_internals import build_async_context
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack import commands, events, strings
+from bot.adapters.slack.outbox import Outbox
+from bot.adapters.slack.port import Deps, Service
+from bot.adapters.slack.roles import Roles
+from bot.adapters.slack.translate import Workspace
+from bot.core.errors import StartupError
+
+logger = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+DEFAULT_PORT = 3000
+RATE_LIMIT_RETRIES = 3
+
+
+class SlackStartupError(StartupError):
+    """The Slack adapter cannot start; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class SlackConfig:
+    """The Slack part of the settings (``SLACK_*`` environment variables / ``.env``)."""
+
+    bot_token: str = ""
+    app_token: str = ""
+    signing_secret: str = ""
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    moderators: tuple[str, ...] = ()
+    api_url: str | None = None  # another Web API base URL (tests, an egress proxy)
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> SlackConfig:
+        """Read ``settings.slack_*`` where Settings has them, else ``SLACK_*`` env variables."""
+
+        def get(name: str) -> str:
+            value = getattr(settings, f"slack_{name}", None)
+            if value is None:
+                value = os.environ.get(f"SLACK_{name.upper()}")
+            if value is not None and hasattr(value, "get_secret_value"):
+                value = value.get_secret_value()
+            if isinstance(value, list | tuple):
+                value = ",".join(str(v) for v in value)
+            return str(value).strip() if value is not None else ""
+
+        port = get("port")
+        return cls(
+            bot_token=get("bot_token"),
+            app_token=get("app_token"),
+            signing_secret=get("signing_secret"),
+            host=get("host") or "127.0.0.1",
+            port=int(port) if port.isdigit() else DEFAULT_PORT,
+            moderators=tuple(m for m in get("moderators").replace(" ", ",").split(",") if m),
+            api_url=get("api_url") or None,
+        )
+
+    @property
+    def mode(self) -> str | None:
+        """``"socket"``, ``"http"``, or None when neither is configured."""
+        if self.app_token:
+            return "socket"
+        if self.signing_secret:
+            return "http"
+        return None
+
+    def problems(self) -> list[str]:
+        """What is missing or malformed, in words a person can act on (empty when fine)."""
+        found = []
+        if not self.bot_token:
+            found.append(strings.NO_BOT_TOKEN)
+        elif not self.bot_token.startswith("xoxb-"):
+            hint = (
+                " That is the app-level token: swap the two."
+                if self.bot_token.startswith("xapp-")
+                else ""
+            )
+            found.append(strings.BOT_TOKEN_SHAPE.format(prefix=self.bot_token[:5], hint=hint))
+        if self.app_token and not self.app_token.startswith("xapp-"):
+            found.append(strings.APP_TOKEN_SHAPE.format(prefix=self.app_token[:5]))
+        if self.mode is None:
+            found.append(strings.NO_MODE.format(port=self.port, path=EVENTS_PATH))
+        return found
+
+
+def build_client(token: str, *, base_url: str | None = None) -> AsyncWebClient:
+    """A Web API client that survives rate limits (429 + Retry-After) and dropped connections."""
+    kwargs: dict[str, Any] = {"base_url": base_url} if base_url else {}
+    return AsyncWebClient(
+        token=token,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+        ],
+        **kwargs,
+    )
+
+
+def build_app(
+    *,
+    service: Service,
+    client: AsyncWebClient,
+    workspace: Workspace,
+    moderators: Iterable[str] = (),
+    signing_secret: str | None = None,
+) -> tuple[AsyncApp, Deps]:
+    """The bolt app with every listener registered. ``signing_secret`` turns on request
+    verification (HTTP mode); Socket Mode requests are authenticated by the connection itself."""
+    app = AsyncApp(
+        name="emotion-bot",
+        client=client,
+        signing_secret=signing_secret or "",
+        request_verification_enabled=bool(signing_secret),
+        logger=logging.getLogger("bot.adapters.slack.bolt"),
+    )
+    deps = Deps(
+        service=service,
+        outbox=Outbox(client),
+        roles=Roles(client, moderators=moderators),
+        workspace=workspace,
+    )
+    events.register(app, deps, events.RecentEvents())
+    commands.register(app, deps)
+    return app, deps
+
+
+async def check_bot_token(client: AsyncWebClient) -> Workspace:
+    """``auth.test``: who and where the bot is; :class:`SlackStartupError` saying what is wrong."""
+    try:
+        resp = await client.auth_test()
+    except SlackApiError as exc:
+        error = str(exc.response.get("error") or exc.response.status_code)
+        advice = strings.AUTH_ADVICE.get(error, "")
+        raise SlackStartupError(strings.AUTH_FAILED.format(error=error, advice=advice)) from exc
+    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+        raise SlackStartupError(strings.UNREACHABLE.format(url=client.base_url, error=exc)) from exc
+    workspace = Workspace(
+        team_id=resp.get("team_id") or "",
+        team_name=resp.get("team") or "",
+        url=resp.get("url") or "",
+        bot_user_id=resp.get("user_id") or "",
+        bot_id=resp.get("bot_id") or "",
+    )
+    logger.info(
+        strings.CONNECTED.format(
+            team=workspace.team_name,
+            team_id=workspace.team_id,
+            user=resp.get("user") or "?",
+            user_id=workspace.bot_user_id,
+        )
+    )
+    return workspace
+
+
+async def connect_socket_mode(app: AsyncApp, app_token: str) -> AsyncSocketModeHandler:
+    """Open the Socket Mode connection (``apps.connections.open`` + WebSocket).
+
+    The first ``apps.connections.open`` is made here, not by slack_sdk, whose client retries a
+    failed connect forever: a wrong app token would hang instead of saying what is wrong.
+    """
+    try:
+        resp = await app.client.apps_connections_open(app_token=app_token)
+    except SlackApiError as exc:
+        error = str(exc.response.get("error") or exc.response.status_code)
+        advice = strings.APP_TOKEN_ADVICE.get(error, strings.SOCKET_MODE_OFF)
+        message = strings.APP_TOKEN_FAILED.format(error=error, advice=advice)
+        raise SlackStartupError(message) from exc
+    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+        url = app.client.base_url
+        raise SlackStartupError(strings.UNREACHABLE.format(url=url, error=exc)) from exc
+    handler = AsyncSocketModeHandler(app, app_token, web_client=app.client)
+    handler.client.wss_uri = resp["url"]  # slack_sdk connects to it instead of asking again
+    await handler.connect_async()
+    logger.info(strings.SOCKET_READY)
+    return handler
+
+
+async def bolt_request(request: web.Request) -> AsyncBoltRequest:
+    """aiohttp request -> bolt request, mending bolt's form parsing.
+
+    bolt takes any form body containing the substring ``payload`` for an interactive payload and,
+    finding no ``payload`` field, parses it as empty: ``/emotion check my payload`` would be lost.
+    The raw body is kept as it came, so the signature is still checked over the exact bytes.
+    """
+    req = await to_bolt_request(request)
+    raw = req.raw_body
+    if not req.body and raw and "payload" in raw and not raw.lstrip().startswith("{"):
+        fields = dict(parse_qsl(raw, keep_blank_values=True))
+        if "payload" not in fields:
+            req.body = fields
+            req.context = build_async_context(AsyncBoltContext({}), fields)
+    return req
+
+
+def web_app(app: AsyncApp) -> web.Application:
+    """The aiohttp application of HTTP mode: ``POST /slack/events`` and ``GET /healthz``."""
+
+    async def handle(request: web.Request) -> web.Response:
+        bolt_resp = await app.async_dispatch(await bolt_request(request))
+        return await to_aiohttp_response(bolt_resp)
+
+    async def healthz(_: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    server = web.Application()
+    server.add_routes([web.post(EVENTS_PATH, handle), web.get("/healthz", healthz)])
+    return server
+
+
+async def serve_http(app: AsyncApp, *, host: str, port: int) -> web.AppRunner:
+    """Start serving HTTP mode; the caller keeps the runner and calls ``cleanup()`` to stop."""
+    runner = web.AppRunner(web_app(app))
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    try:
+        await site.start()
+    except OSError as exc:
+        await runner.cleanup()
+        raise SlackStartupError(f"Cannot listen on {host}:{port}: {exc}") from exc
+    logger.info(strings.HTTP_READY.format(host=host, port=port, path=EVENTS_PATH))
+    return runner
