@@ -28,7 +28,7 @@ BATCH = 32
 
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def _measure(predict_one: Any, predict_batch: Any, texts: list[str]) -> dict[str, float]:
@@ -61,7 +61,9 @@ def _worker(engine: str, path: str, texts: list[str], threads: int, queue: Any) 
 
             if threads:
                 torch.set_num_threads(threads)
-            pipe = pipeline("text-classification", model=path, tokenizer=path, top_k=None, device=-1)
+            pipe = pipeline(
+                "text-classification", model=path, tokenizer=path, top_k=None, device=-1
+            )
             result = _measure(lambda t: pipe([t]), lambda ts: pipe(ts, batch_size=BATCH), texts)
         else:
             import classifier
@@ -85,15 +87,18 @@ def _run_engine(engine: str, path: Path, texts: list[str], threads: int) -> dict
 
 
 def _size_mb(path: Path) -> float:
-    files = [path] if path.is_file() else [p for p in path.rglob("*") if p.suffix in (".onnx", ".safetensors", ".bin")]
+    files = (
+        [path]
+        if path.is_file()
+        else [p for p in path.rglob("*") if p.suffix in (".onnx", ".safetensors", ".bin")]
+    )
     return sum(f.stat().st_size for f in files) / 2**20
 
 
 def run_model_bench(args: argparse.Namespace) -> int:
+    from bot.config import load_settings
     from classifier.artifact import MODEL_FILE
     from train.data import load_split
-
-    from bot.config import load_settings
 
     int8 = args.model or Path(load_settings().model_dir)
     fp32 = args.fp32 or DEFAULT_RUN / "model-fp32"
@@ -111,16 +116,26 @@ def run_model_bench(args: argparse.Namespace) -> int:
         results[name]["model_mb"] = _size_mb(size_of)
 
     torch_row = results.get("torch", {})
-    header = f"{'engine':<7} {'p50 ms':>8} {'p99 ms':>8} {'msg/s b=1':>10} {'msg/s b=32':>11} {'RSS MB':>8} {'file MB':>8} {'x torch b=1':>11}"
+    header = (
+        f"{'engine':<7} {'p50 ms':>8} {'p99 ms':>8} {'msg/s b=1':>10} {'msg/s b=32':>11} "
+        f"{'RSS MB':>8} {'file MB':>8} {'x torch b=1':>11}"
+    )
     print(f"{len(texts)} messages of {data} (test split), threads={args.threads or 'auto'}")
     print(header)
     for name, row in results.items():
         if "error" in row:
             print(f"{name:<7} {row['error']}")
             continue
-        ratio = row["msgs_per_s"] / torch_row["msgs_per_s"] if "msgs_per_s" in torch_row else float("nan")
-        print(f"{name:<7} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} {row['msgs_per_s']:>10.1f} "
-              f"{row['batched_msgs_per_s']:>11.1f} {row['peak_rss_mb']:>8.0f} {row['model_mb']:>8.1f} {ratio:>11.2f}")
+        ratio = (
+            row["msgs_per_s"] / torch_row["msgs_per_s"]
+            if "msgs_per_s" in torch_row
+            else float("nan")
+        )
+        print(
+            f"{name:<7} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} {row['msgs_per_s']:>10.1f} "
+            f"{row['batched_msgs_per_s']:>11.1f} {row['peak_rss_mb']:>8.0f} "
+            f"{row['model_mb']:>8.1f} {ratio:>11.2f}"
+        )
     i8 = results.get("int8", {})
     summary = {
         "messages": len(texts),
@@ -134,7 +149,8 @@ def run_model_bench(args: argparse.Namespace) -> int:
         "torch_msgs_per_s": torch_row.get("msgs_per_s"),
         "torch_batched_msgs_per_s": torch_row.get("batched_msgs_per_s"),
         "int8_vs_torch_speedup": (i8["msgs_per_s"] / torch_row["msgs_per_s"])
-        if "msgs_per_s" in i8 and "msgs_per_s" in torch_row else None,
+        if "msgs_per_s" in i8 and "msgs_per_s" in torch_row
+        else None,
         "model_mb": i8.get("model_mb"),
         "peak_rss_mb": i8.get("peak_rss_mb"),
         "fp32_peak_rss_mb": results.get("fp32", {}).get("peak_rss_mb"),

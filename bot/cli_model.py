@@ -19,7 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_classify)
 
     p = sub.add_parser("eval", help="evaluate a model on a dataset split")
-    p.add_argument("--data", required=True, help="dataset folder (dair-ai/emotion or GoEmotions format)")
+    p.add_argument(
+        "--data", required=True, help="dataset folder (dair-ai/emotion or GoEmotions format)"
+    )
     p.add_argument("--split", default="test", help="train, validation (val, dev) or test")
     p.add_argument("--model", type=Path, help="model folder (default: settings' MODEL_DIR)")
     p.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
@@ -31,10 +33,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     bench = sub.add_parser("bench", help="benchmarks").add_subparsers(dest="bench", metavar="WHAT")
     p = bench.add_parser("model", help="int8 vs fp32 ONNX vs the PyTorch pipeline, side by side")
-    p.add_argument("--data", default=None, help="dair-ai/emotion folder (default ../shared/data/emotion)")
+    p.add_argument(
+        "--data", default=None, help="dair-ai/emotion folder (default ../shared/data/emotion)"
+    )
     p.add_argument("--model", type=Path, help="int8 model folder (default: the shipped model)")
-    p.add_argument("--fp32", type=Path, help="fp32 ONNX model folder (default: from the training run)")
-    p.add_argument("--torch", type=Path, help="PyTorch checkpoint folder (default: from the training run)")
+    p.add_argument(
+        "--fp32", type=Path, help="fp32 ONNX model folder (default: from the training run)"
+    )
+    p.add_argument(
+        "--torch", type=Path, help="PyTorch checkpoint folder (default: from the training run)"
+    )
     p.add_argument("--messages", type=int, default=2000)
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--json", action="store_true")
@@ -99,8 +107,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     if split.scheme.labels != model.scheme.labels:
-        print(f"error: the model predicts {model.scheme.name} labels but {args.data} holds "
-              f"{split.scheme.name} labels", file=sys.stderr)
+        print(
+            f"error: the model predicts {model.scheme.name} labels but {args.data} holds "
+            f"{split.scheme.name} labels",
+            file=sys.stderr,
+        )
         return 1
     scores = model.scores(split.texts)
     thresholds = np.array([model.thresholds[label] for label in model.scheme.labels])

@@ -1,11 +1,12 @@
 """The model folder: what ``train`` writes and ``classifier`` loads.
 
-    model.onnx        the graph (int8 for the shipped model)
-    tokenizer.json    the Hugging Face fast-tokenizer file
-    labels.json       the label scheme (names, multi-label or not, families, groupings)
-    meta.json         version id, base model, thresholds, max length, metrics, provenance, training config
-    README.md         the model card
-    eval/             metrics.json, confusion matrix PNG, parity report (optional)
+model.onnx        the graph (int8 for the shipped model)
+tokenizer.json    the Hugging Face fast-tokenizer file
+labels.json       the label scheme (names, multi-label or not, families, groupings)
+meta.json         version id, base model, thresholds, max length, metrics, provenance,
+                      training config
+README.md         the model card
+eval/             metrics.json, confusion matrix PNG, parity report (optional)
 """
 
 from __future__ import annotations
@@ -84,10 +85,14 @@ def read_artifact(folder: Path | str) -> ModelArtifact:
         raise ModelLoadError(folder, "does not exist or is not a folder")
     missing = [name for name in REQUIRED if not (folder / name).is_file()]
     if missing:
-        raise ModelLoadError(folder, f"missing {', '.join(missing)} (expected {', '.join(REQUIRED)})")
+        raise ModelLoadError(
+            folder, f"missing {', '.join(missing)} (expected {', '.join(REQUIRED)})"
+        )
     if (folder / MODEL_FILE).stat().st_size < 1024:
         # A Git LFS pointer or a truncated copy.
-        raise ModelLoadError(folder, f"{MODEL_FILE} is too small to be a model (a Git LFS pointer?)")
+        raise ModelLoadError(
+            folder, f"{MODEL_FILE} is too small to be a model (a Git LFS pointer?)"
+        )
     try:
         scheme = LabelScheme.from_json(_read_json(folder, LABELS_FILE))
     except (KeyError, TypeError, ValueError) as exc:

@@ -14,7 +14,8 @@ class Prediction:
     their decision threshold (multi-label) or just ``(label,)`` (single-label), never empty:
     when no label clears its threshold the top label stands alone. ``note`` says when the text
     was treated specially: ``"empty"`` (nothing to classify: the neutral/fallback answer),
-    ``"long"`` (split into windows and averaged), ``"invalid_text"`` (unencodable characters dropped).
+    ``"long"`` (split into windows and averaged), ``"invalid_text"`` (unencodable characters
+    dropped).
     """
 
     label: str

@@ -57,11 +57,12 @@ class EmotionClassifier:
         self._batch_size = max(1, batch_size)
         self._inputs = [i.name for i in session.get_inputs()]
         self._vocab = frozenset(t for t in tokenizer.get_vocab() if len(t) == 1)
-        self._cls = tokenizer.token_to_id("[CLS]")
-        self._sep = tokenizer.token_to_id("[SEP]")
-        self._pad = tokenizer.token_to_id("[PAD]") or 0
-        if self._cls is None or self._sep is None:
+        cls, sep = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+        if cls is None or sep is None:
             raise ModelLoadError(artifact.folder, "tokenizer.json has no [CLS]/[SEP] tokens")
+        self._cls: int = cls
+        self._sep: int = sep
+        self._pad: int = tokenizer.token_to_id("[PAD]") or 0
         labels = artifact.scheme.labels
         self._thresholds = np.array([artifact.thresholds[label] for label in labels], np.float32)
         self._lock = threading.Lock()  # guards nothing hot; only swapping internals in tests
@@ -88,7 +89,10 @@ class EmotionClassifier:
         """Classify texts (any length, any content); one :class:`Prediction` per text, in order."""
         if isinstance(texts, str):
             raise TypeError("predict() takes a sequence of texts; wrap a single text in a list")
-        return [self._to_prediction(p, note) for p, note in zip(*self._probabilities(texts), strict=True)]
+        return [
+            self._to_prediction(p, note)
+            for p, note in zip(*self._probabilities(texts), strict=True)
+        ]
 
     def scores(self, texts: Sequence[str]) -> np.ndarray:
         """Probabilities as an (n, labels) array (evaluation and benchmarks)."""
@@ -185,7 +189,9 @@ class EmotionClassifier:
         )
 
 
-def load(model_dir: str | Path, *, threads: int = 0, batch_size: int = DEFAULT_BATCH) -> EmotionClassifier:
+def load(
+    model_dir: str | Path, *, threads: int = 0, batch_size: int = DEFAULT_BATCH
+) -> EmotionClassifier:
     """Load a model folder once. ``threads`` = ONNX Runtime intra-op threads (0: all cores).
 
     Raises :class:`ModelLoadError` naming the folder and the problem when it cannot be used.
@@ -208,7 +214,10 @@ def load(model_dir: str | Path, *, threads: int = 0, batch_size: int = DEFAULT_B
     if isinstance(width, int) and width != len(artifact.scheme.labels):
         raise ModelLoadError(
             artifact.folder,
-            f"model.onnx outputs {width} scores but labels.json lists {len(artifact.scheme.labels)} labels",
+            f"model.onnx outputs {width} scores but labels.json lists "
+            f"{len(artifact.scheme.labels)} labels",
         )
     logger.info("loaded model %s from %s", artifact.version, artifact.folder)
-    return EmotionClassifier(artifact=artifact, session=session, tokenizer=tokenizer, batch_size=batch_size)
+    return EmotionClassifier(
+        artifact=artifact, session=session, tokenizer=tokenizer, batch_size=batch_size
+    )

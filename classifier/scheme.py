@@ -73,11 +73,36 @@ class LabelScheme:
 
 # --- the two schemes this project trains -------------------------------------------------------
 
-GOEMOTIONS_LABELS = (
-    "admiration amusement anger annoyance approval caring confusion curiosity desire disappointment "
-    "disapproval disgust embarrassment excitement fear gratitude grief joy love nervousness optimism "
-    "pride realization relief remorse sadness surprise neutral"
-).split()
+GOEMOTIONS_LABELS = [
+    "admiration",
+    "amusement",
+    "anger",
+    "annoyance",
+    "approval",
+    "caring",
+    "confusion",
+    "curiosity",
+    "desire",
+    "disappointment",
+    "disapproval",
+    "disgust",
+    "embarrassment",
+    "excitement",
+    "fear",
+    "gratitude",
+    "grief",
+    "joy",
+    "love",
+    "nervousness",
+    "optimism",
+    "pride",
+    "realization",
+    "relief",
+    "remorse",
+    "sadness",
+    "surprise",
+    "neutral",
+]
 
 # From the GoEmotions release (ekman_mapping.json, sentiment_dict.json).
 GOEMOTIONS_EKMAN = {
@@ -85,20 +110,49 @@ GOEMOTIONS_EKMAN = {
     "disgust": ("disgust",),
     "fear": ("fear", "nervousness"),
     "joy": (
-        "joy", "amusement", "approval", "excitement", "gratitude", "love", "optimism", "relief",
-        "pride", "admiration", "desire", "caring",
+        "joy",
+        "amusement",
+        "approval",
+        "excitement",
+        "gratitude",
+        "love",
+        "optimism",
+        "relief",
+        "pride",
+        "admiration",
+        "desire",
+        "caring",
     ),
     "sadness": ("sadness", "disappointment", "embarrassment", "grief", "remorse"),
     "surprise": ("surprise", "realization", "confusion", "curiosity"),
 }
 GOEMOTIONS_SENTIMENT = {
     "positive": (
-        "amusement", "excitement", "joy", "love", "desire", "optimism", "caring", "pride",
-        "admiration", "gratitude", "relief", "approval",
+        "amusement",
+        "excitement",
+        "joy",
+        "love",
+        "desire",
+        "optimism",
+        "caring",
+        "pride",
+        "admiration",
+        "gratitude",
+        "relief",
+        "approval",
     ),
     "negative": (
-        "fear", "nervousness", "remorse", "embarrassment", "disappointment", "sadness", "grief",
-        "disgust", "anger", "annoyance", "disapproval",
+        "fear",
+        "nervousness",
+        "remorse",
+        "embarrassment",
+        "disappointment",
+        "sadness",
+        "grief",
+        "disgust",
+        "anger",
+        "annoyance",
+        "disapproval",
     ),
     "ambiguous": ("realization", "surprise", "curiosity", "confusion"),
 }
@@ -124,15 +178,23 @@ EMOTION_LABELS = ("sadness", "joy", "love", "anger", "fear", "surprise")
 def emotion_scheme() -> LabelScheme:
     """dair-ai/emotion: six single-label classes (label ids in this order)."""
     family = {
-        "sadness": "negative", "joy": "positive", "love": "positive",
-        "anger": "negative", "fear": "negative", "surprise": "ambiguous",
+        "sadness": "negative",
+        "joy": "positive",
+        "love": "positive",
+        "anger": "negative",
+        "fear": "negative",
+        "surprise": "ambiguous",
     }
     ekman = {
-        "sadness": ("sadness",), "joy": ("joy", "love"), "anger": ("anger",),
-        "fear": ("fear",), "surprise": ("surprise",),
+        "sadness": ("sadness",),
+        "joy": ("joy", "love"),
+        "anger": ("anger",),
+        "fear": ("fear",),
+        "surprise": ("surprise",),
     }
     sentiment = {
-        "positive": ("joy", "love"), "negative": ("sadness", "anger", "fear"),
+        "positive": ("joy", "love"),
+        "negative": ("sadness", "anger", "fear"),
         "ambiguous": ("surprise",),
     }
     return LabelScheme(

@@ -1,6 +1,7 @@
 """Turn chat messages into what the model was trained on, with a defined answer for odd input.
 
-* mentions (``<@123>``, ``<@U123|name>``, ``@here``) become ``[NAME]``, as in GoEmotions' masked names;
+* mentions (``<@123>``, ``<@U123|name>``, ``@here``) become ``[NAME]``, as in GoEmotions' masked
+  names;
 * links become ``link``; code blocks and inline code are dropped (code carries no emotion);
 * emoji and other symbols outside the vocabulary become their Unicode names
   (``😢`` → ``crying face``), so an emoji-only message still says something;

@@ -36,9 +36,27 @@ def goemotions_data(tiny_root: Path) -> Path:
 def _fit(data: Path, base: Path, out: Path, epochs: int) -> Path:
     from train.cli import main
 
-    code = main(["fit", "--data", str(data), "--base", str(base), "--out", str(out),
-                 "--epochs", str(epochs), "--lr", "3e-3", "--batch-size", "16", "--threads", "1",
-                 "--max-length", "32"])
+    code = main(
+        [
+            "fit",
+            "--data",
+            str(data),
+            "--base",
+            str(base),
+            "--out",
+            str(out),
+            "--epochs",
+            str(epochs),
+            "--lr",
+            "3e-3",
+            "--batch-size",
+            "16",
+            "--threads",
+            "1",
+            "--max-length",
+            "32",
+        ]
+    )
     assert code == 0
     return out
 

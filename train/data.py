@@ -29,8 +29,13 @@ from classifier.scheme import (
 logger = logging.getLogger(__name__)
 
 # Canonical split names and the file stems each format uses for them.
-SPLIT_ALIASES = {"train": "train", "validation": "validation", "val": "validation",
-                 "dev": "validation", "test": "test"}
+SPLIT_ALIASES = {
+    "train": "train",
+    "validation": "validation",
+    "val": "validation",
+    "dev": "validation",
+    "test": "test",
+}
 EMOTION_FILES = {"train": "train.txt", "validation": "val.txt", "test": "test.txt"}
 GOEMOTIONS_FILES = {"train": "train.tsv", "validation": "dev.tsv", "test": "test.tsv"}
 HUB_NAMES = {"emotion": "dair-ai/emotion", "goemotions": "google-research-datasets/go_emotions"}
@@ -99,7 +104,9 @@ def _read_emotion(file: Path) -> Split:
             continue
         text, sep, label = line.rpartition(";")
         if not sep or label.strip() not in index:
-            raise DataError(f"{file}:{lineno}: expected 'text;label' with a label in {EMOTION_LABELS}")
+            raise DataError(
+                f"{file}:{lineno}: expected 'text;label' with a label in {EMOTION_LABELS}"
+            )
         texts.append(text)
         targets.append(index[label.strip()])
     return Split(texts, np.asarray(targets, dtype=np.int64), emotion_scheme(), str(file))
@@ -131,9 +138,9 @@ def _read_goemotions(file: Path) -> Split:
 
 
 def _load_from_hub(fmt: str, split: str) -> Split:
-    """Load from the Hugging Face hub with the ``datasets`` package (only where a hub is reachable)."""
+    """Load from the Hugging Face hub with ``datasets`` (only where a hub is reachable)."""
     try:
-        import datasets  # type: ignore[import-not-found]
+        import datasets
     except ImportError as exc:  # pragma: no cover - depends on the machine
         raise DataError(
             f"{HUB_NAMES[fmt]}: not a local folder, and the 'datasets' package is not installed "
@@ -142,8 +149,9 @@ def _load_from_hub(fmt: str, split: str) -> Split:
     name = HUB_NAMES[fmt]
     if fmt == "emotion":
         ds = datasets.load_dataset(name, split=split)
-        return Split(list(ds["text"]), np.asarray(ds["label"], dtype=np.int64),
-                     emotion_scheme(), name)
+        return Split(
+            list(ds["text"]), np.asarray(ds["label"], dtype=np.int64), emotion_scheme(), name
+        )
     ds = datasets.load_dataset(name, "simplified", split=split)
     targets = np.zeros((len(ds), len(GOEMOTIONS_LABELS)), dtype=np.float32)
     for i, ids in enumerate(ds["labels"]):

@@ -58,18 +58,25 @@ def export_onnx(model: nn.Module, path: Path) -> Path:
             },
             opset_version=OPSET,
             do_constant_folding=True,
-            dynamo=False,  # the TorchScript exporter gives a graph ORT's transformer optimiser fuses
+            # The TorchScript exporter gives a graph ORT's transformer optimiser fuses.
+            dynamo=False,
         )
     return path
 
 
-def optimize_onnx(src: Path, dst: Path, *, model_type: str, num_heads: int, hidden_size: int) -> Path:
+def optimize_onnx(
+    src: Path, dst: Path, *, model_type: str, num_heads: int, hidden_size: int
+) -> Path:
     """Fuse attention, LayerNorm, GELU and skip connections with ORT's transformer optimiser."""
     from onnxruntime.transformers.optimizer import optimize_model
 
     kind = "bert" if model_type in ("bert", "distilbert", "roberta") else model_type
     optimized = optimize_model(
-        str(src), model_type=kind, num_heads=num_heads, hidden_size=hidden_size, opt_level=1,
+        str(src),
+        model_type=kind,
+        num_heads=num_heads,
+        hidden_size=hidden_size,
+        opt_level=1,
         use_gpu=False,
     )
     logger.info("ORT fusions: %s", optimized.get_fused_operator_statistics())
@@ -97,7 +104,7 @@ def quantize_onnx(src: Path, dst: Path, variant: str = "u8s8") -> Path:
 
 def architecture(model: nn.Module) -> dict[str, Any]:
     """model_type, heads and hidden size for the optimiser (BERT and DistilBERT configs differ)."""
-    config = model.config
+    config: Any = model.config
     return {
         "model_type": config.model_type,
         "num_heads": getattr(config, "num_attention_heads", None) or config.n_heads,

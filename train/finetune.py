@@ -1,7 +1,8 @@
 """Fine-tune a Hugging Face encoder on an emotion dataset, selecting the best epoch on validation.
 
-The best checkpoint (Hugging Face format, plus ``selection.json`` with its validation metrics and,
-for multi-label data, the per-label thresholds tuned on validation) is written to ``OUT/checkpoint``.
+The best checkpoint (Hugging Face format, plus ``selection.json`` with its validation metrics
+and, for multi-label data, the per-label thresholds tuned on validation) is written to
+``OUT/checkpoint``.
 The test split is never looked at here.
 """
 
@@ -39,7 +40,7 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def load_base(base: str, split: Split) -> tuple[Any, nn.Module]:
+def load_base(base: str, split: Split) -> tuple[Any, Any]:
     """Tokenizer and a fresh classification head on ``base`` (hub name or local folder)."""
     scheme = split.scheme
     tokenizer = AutoTokenizer.from_pretrained(base)
@@ -88,7 +89,7 @@ def bucketed_batches(
         chunk = chunk[np.argsort([lengths[i] for i in chunk], kind="stable")]
         batches.extend(chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size))
     if shuffle:
-        rng.shuffle(batches)  # type: ignore[arg-type]
+        rng.shuffle(batches)
     return batches
 
 
@@ -105,7 +106,7 @@ def collate(ids: list[list[int]], batch: np.ndarray, pad_id: int) -> dict[str, t
 
 @torch.no_grad()
 def predict_scores(
-    model: nn.Module, ids: list[list[int]], pad_id: int, multi_label: bool, batch_size: int = 128
+    model: Any, ids: list[list[int]], pad_id: int, multi_label: bool, batch_size: int = 128
 ) -> np.ndarray:
     """Probabilities for every text (sigmoid for multi-label, softmax otherwise)."""
     model.eval()
@@ -157,10 +158,14 @@ def fine_tune(config: TrainConfig, train: Split, validation: Split) -> dict[str,
 
     no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
     params = [
-        {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
-         "weight_decay": config.weight_decay},
-        {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)],
-         "weight_decay": 0.0},
+        {
+            "params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
+            "weight_decay": config.weight_decay,
+        },
+        {
+            "params": [p for n, p in model.named_parameters() if n.endswith(no_decay)],
+            "weight_decay": 0.0,
+        },
     ]
     optimizer = torch.optim.AdamW(params, lr=config.lr)
     schedule = get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * total), total)
@@ -171,7 +176,11 @@ def fine_tune(config: TrainConfig, train: Split, validation: Split) -> dict[str,
     best: dict[str, Any] = {"score": -1.0}
     logger.info(
         "training %s on %d examples (%d validation), %d epochs x %d steps",
-        config.base, len(train_ids), len(val_ids), config.epochs, steps_per_epoch,
+        config.base,
+        len(train_ids),
+        len(val_ids),
+        config.epochs,
+        steps_per_epoch,
     )
     for epoch in range(1, config.epochs + 1):
         model.train()
@@ -194,28 +203,38 @@ def fine_tune(config: TrainConfig, train: Split, validation: Split) -> dict[str,
             seen += len(batch)
             running += float(loss)
             if step % 20 == 0:
-                bar.set_postfix(loss=f"{running / step:.4f}", ex_s=f"{seen / (time.perf_counter() - started):.1f}")
+                bar.set_postfix(
+                    loss=f"{running / step:.4f}",
+                    ex_s=f"{seen / (time.perf_counter() - started):.1f}",
+                )
         train_seconds = time.perf_counter() - started
 
         scores = predict_scores(model, val_ids, pad_id, multi)
         thresholds = tune_thresholds(scores, validation.targets) if multi else None
         metrics = metrics_for(scores, validation.targets, validation.scheme, thresholds)
         score = headline(metrics)
-        record = {
+        record: dict[str, Any] = {
             "epoch": epoch,
             "train_loss": running / max(1, steps_per_epoch),
             "train_seconds": round(train_seconds, 1),
             "examples_per_s": round(seen / train_seconds, 1),
             "val_score": score,
-            **{k: metrics[k] for k in ("accuracy", "macro_f1", "macro_f1_tuned", "ekman_macro_f1")
-               if k in metrics},
+            **{
+                k: metrics[k]
+                for k in ("accuracy", "macro_f1", "macro_f1_tuned", "ekman_macro_f1")
+                if k in metrics
+            },
         }
         with log_path.open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(record) + "\n")
         logger.info("epoch %d: %s", epoch, record)
         if score > best["score"]:
-            best = {"score": score, "epoch": epoch, "metrics": metrics,
-                    "thresholds": None if thresholds is None else thresholds.tolist()}
+            best = {
+                "score": score,
+                "epoch": epoch,
+                "metrics": metrics,
+                "thresholds": None if thresholds is None else thresholds.tolist(),
+            }
             model.save_pretrained(ckpt)
             tokenizer.save_pretrained(ckpt)
             (ckpt / "selection.json").write_text(json.dumps(best, indent=2), encoding="utf-8")

@@ -45,7 +45,9 @@ def multilabel_predictions(scores: np.ndarray, thresholds: np.ndarray) -> np.nda
     return preds
 
 
-def _grouped(matrix: np.ndarray, scheme: LabelScheme, grouping: str) -> tuple[np.ndarray, list[str]]:
+def _grouped(
+    matrix: np.ndarray, scheme: LabelScheme, grouping: str
+) -> tuple[np.ndarray, list[str]]:
     groups = scheme.groups[grouping]
     names = list(groups)
     out = np.zeros((matrix.shape[0], len(names)), dtype=bool)
@@ -66,19 +68,28 @@ def per_class(y_true: np.ndarray, y_pred: np.ndarray, names: list[str]) -> dict[
     labels = None if y_true.ndim == 2 else list(range(len(names)))
     p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
     return {
-        name: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i])}
+        name: {
+            "precision": float(p[i]),
+            "recall": float(r[i]),
+            "f1": float(f[i]),
+            "support": int(s[i]),
+        }
         for i, name in enumerate(names)
     }
 
 
-def single_label_metrics(scores: np.ndarray, targets: np.ndarray, scheme: LabelScheme) -> dict[str, Any]:
+def single_label_metrics(
+    scores: np.ndarray, targets: np.ndarray, scheme: LabelScheme
+) -> dict[str, Any]:
     names = list(scheme.labels)
     pred = scores.argmax(axis=1)
     k = len(names)
     return {
         "n": len(targets),
         "accuracy": float(accuracy_score(targets, pred)),
-        "macro_f1": float(f1_score(targets, pred, average="macro", labels=range(k), zero_division=0)),
+        "macro_f1": float(
+            f1_score(targets, pred, average="macro", labels=range(k), zero_division=0)
+        ),
         "weighted_f1": float(
             f1_score(targets, pred, average="weighted", labels=range(k), zero_division=0)
         ),
@@ -103,7 +114,7 @@ def multi_label_metrics(
     at_tuned = multilabel_predictions(scores, tuned)
     out: dict[str, Any] = {
         "n": len(targets),
-        # Exact-match accuracy of the label sets, and top-label accuracy (top label among the gold ones).
+        # Exact-match accuracy of the label sets, and top-label accuracy (top label is a gold one).
         "accuracy": float((at_tuned == y).all(axis=1).mean()),
         "top1_accuracy": float(y[np.arange(len(y)), scores.argmax(axis=1)].mean()),
         "macro_f1": float(f1_score(y, at_half, average="macro", zero_division=0)),
@@ -127,7 +138,10 @@ def multi_label_metrics(
 
 
 def metrics_for(
-    scores: np.ndarray, targets: np.ndarray, scheme: LabelScheme, thresholds: np.ndarray | None = None
+    scores: np.ndarray,
+    targets: np.ndarray,
+    scheme: LabelScheme,
+    thresholds: np.ndarray | None = None,
 ) -> dict[str, Any]:
     if scheme.multi_label:
         return multi_label_metrics(scores, targets, scheme, thresholds)

@@ -27,7 +27,14 @@ from typing import Any
 import numpy as np
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-from classifier.artifact import CARD_FILE, LABELS_FILE, META_FILE, MODEL_FILE, TOKENIZER_FILE, write_json
+from classifier.artifact import (
+    CARD_FILE,
+    LABELS_FILE,
+    META_FILE,
+    MODEL_FILE,
+    TOKENIZER_FILE,
+    write_json,
+)
 from classifier.scheme import LabelScheme
 from train.base import describe_base
 from train.card import model_card
@@ -56,7 +63,9 @@ DATA_PROVENANCE = {
 }
 
 
-def _assemble(folder: Path, onnx_file: Path, ckpt: Path, scheme: LabelScheme, meta: dict[str, Any]) -> Path:
+def _assemble(
+    folder: Path, onnx_file: Path, ckpt: Path, scheme: LabelScheme, meta: dict[str, Any]
+) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(onnx_file, folder / MODEL_FILE)
     shutil.copyfile(ckpt / TOKENIZER_FILE, folder / TOKENIZER_FILE)
@@ -80,7 +89,9 @@ def _evaluate(scores: np.ndarray, split: Split, thresholds: np.ndarray | None) -
     return metrics_for(scores, split.targets, split.scheme, thresholds)
 
 
-def _confusion(metrics: dict[str, Any], scores: np.ndarray, split: Split, path: Path, title: str) -> None:
+def _confusion(
+    metrics: dict[str, Any], scores: np.ndarray, split: Split, path: Path, title: str
+) -> None:
     names = list(split.scheme.labels)
     if "confusion_matrix" in metrics:
         matrix = np.asarray(metrics["confusion_matrix"])
@@ -100,7 +111,9 @@ def package_run(run: Path, *, model_out: Path | None = None, test_data: str | No
     config = TrainConfig.from_json(json.loads((run / "training_config.json").read_text()))
     selection = json.loads((ckpt / "selection.json").read_text())
     scheme = LabelScheme.from_json(json.loads((ckpt / LABELS_FILE).read_text()))
-    model = AutoModelForSequenceClassification.from_pretrained(ckpt)
+    # Eager attention exports the plain MatMul/Softmax pattern that ORT fuses into its Attention op
+    # (the SDPA export is left unfused and is slower on the CPU).
+    model = AutoModelForSequenceClassification.from_pretrained(ckpt, attn_implementation="eager")
     tokenizer = AutoTokenizer.from_pretrained(ckpt)
     onnx_dir = run / "onnx"
 
@@ -118,10 +131,14 @@ def package_run(run: Path, *, model_out: Path | None = None, test_data: str | No
 
     validation = load_split(config.data, "validation")
     texts = validation.texts
-    reference = torch_scores(model, tokenizer, texts, multi_label=scheme.multi_label,
-                             max_length=SERVING_MAX_LENGTH)
-    ref_metrics = _evaluate(reference, validation,
-                            tune_thresholds(reference, validation.targets) if scheme.multi_label else None)
+    reference = torch_scores(
+        model, tokenizer, texts, multi_label=scheme.multi_label, max_length=SERVING_MAX_LENGTH
+    )
+    ref_metrics = _evaluate(
+        reference,
+        validation,
+        tune_thresholds(reference, validation.targets) if scheme.multi_label else None,
+    )
 
     candidates: dict[str, Path] = {"fp32": fp32}
     for variant in QUANT_VARIANTS:
@@ -131,8 +148,11 @@ def package_run(run: Path, *, model_out: Path | None = None, test_data: str | No
     folders: dict[str, Path] = {}
     scores_of: dict[str, np.ndarray] = {}
     for name, onnx_file in candidates.items():
-        meta = {**base_meta, "version": _version(scheme, config.base, onnx_file, name),
-                "quantization": name}
+        meta = {
+            **base_meta,
+            "version": _version(scheme, config.base, onnx_file, name),
+            "quantization": name,
+        }
         folders[name] = _assemble(run / f"model-{name}", onnx_file, ckpt, scheme, meta)
         scores_of[name] = onnx_scores(folders[name], texts)
         tuned = tune_thresholds(scores_of[name], validation.targets) if scheme.multi_label else None
@@ -146,9 +166,12 @@ def package_run(run: Path, *, model_out: Path | None = None, test_data: str | No
 
     fp32_score = report["fp32"]["validation_score"]
     chosen = next(
-        (v for v in QUANT_VARIANTS
-         if report[v]["argmax_agreement"] >= MIN_AGREEMENT
-         and report[v]["validation_score"] >= fp32_score - MAX_METRIC_DROP),
+        (
+            v
+            for v in QUANT_VARIANTS
+            if report[v]["argmax_agreement"] >= MIN_AGREEMENT
+            and report[v]["validation_score"] >= fp32_score - MAX_METRIC_DROP
+        ),
         max(QUANT_VARIANTS, key=lambda v: report[v]["argmax_agreement"]),
     )
     report["chosen"] = chosen
@@ -162,8 +185,13 @@ def package_run(run: Path, *, model_out: Path | None = None, test_data: str | No
     thresholds = tune_thresholds(final_scores, validation.targets) if scheme.multi_label else None
     evaluation: dict[str, Any] = {"validation": _evaluate(final_scores, validation, thresholds)}
     eval_dir = out / "eval"
-    _confusion(evaluation["validation"], final_scores, validation, eval_dir / "confusion-validation.png",
-               f"{scheme.name} validation (int8)")
+    _confusion(
+        evaluation["validation"],
+        final_scores,
+        validation,
+        eval_dir / "confusion-validation.png",
+        f"{scheme.name} validation (int8)",
+    )
     test_source = test_data or config.data
     try:
         test = load_split(test_source, "test")
@@ -173,16 +201,25 @@ def package_run(run: Path, *, model_out: Path | None = None, test_data: str | No
         test_scores = {name: onnx_scores(folders[name], test.texts) for name in ("fp32", chosen)}
         evaluation["test"] = _evaluate(test_scores[chosen], test, thresholds)
         evaluation["test_fp32"] = _evaluate(test_scores["fp32"], test, thresholds)
-        _confusion(evaluation["test"], test_scores[chosen], test, eval_dir / "confusion-test.png",
-                   f"{scheme.name} test (int8)")
+        _confusion(
+            evaluation["test"],
+            test_scores[chosen],
+            test,
+            eval_dir / "confusion-test.png",
+            f"{scheme.name} test (int8)",
+        )
 
     meta = {
         **base_meta,
         "version": _version(scheme, config.base, candidates[chosen], "int8"),
         "quantization": {"variant": chosen, **QUANT_VARIANTS[chosen], "method": "dynamic"},
-        "thresholds": None if thresholds is None else dict(zip(scheme.labels, map(float, thresholds), strict=True)),
-        "metrics": {split: {k: v for k, v in m.items() if not isinstance(v, (dict, list))}
-                    for split, m in evaluation.items()},
+        "thresholds": None
+        if thresholds is None
+        else dict(zip(scheme.labels, map(float, thresholds), strict=True)),
+        "metrics": {
+            split: {k: v for k, v in m.items() if not isinstance(v, (dict, list))}
+            for split, m in evaluation.items()
+        },
         "parity": report,
     }
     _assemble(out, candidates[chosen], ckpt, scheme, meta)
@@ -190,7 +227,10 @@ def package_run(run: Path, *, model_out: Path | None = None, test_data: str | No
     write_json(eval_dir / "parity.json", report)
     (out / CARD_FILE).write_text(model_card(meta), encoding="utf-8")
     # The fp32 folder, with the same thresholds, for benchmarks and comparisons.
-    fp32_meta = {**json.loads((folders["fp32"] / META_FILE).read_text()), "thresholds": meta["thresholds"]}
+    fp32_meta = {
+        **json.loads((folders["fp32"] / META_FILE).read_text()),
+        "thresholds": meta["thresholds"],
+    }
     write_json(folders["fp32"] / META_FILE, fp32_meta)
     logger.info("packaged %s in %.0f s -> %s", meta["version"], time.perf_counter() - started, out)
     return out

@@ -23,7 +23,9 @@ def single(emotion_run: Path) -> classifier.EmotionClassifier:
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\n\t ", "```\nprint('hi')\n```", "`x = 1`"])
-def test_empty_gets_neutral_without_running_the_model(multi: classifier.EmotionClassifier, text: str) -> None:
+def test_empty_gets_neutral_without_running_the_model(
+    multi: classifier.EmotionClassifier, text: str
+) -> None:
     pred = multi.predict([text])[0]
     assert pred.note == "empty"
     assert pred.label == "neutral" and pred.scores["neutral"] == 1.0

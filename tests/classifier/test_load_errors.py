@@ -60,7 +60,9 @@ def test_labels_that_do_not_match_the_graph(copy: Path) -> None:
 
 
 def test_importing_classifier_never_imports_torch_or_transformers() -> None:
-    code = ("import sys, classifier, classifier.runtime; "
-            "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))")
+    code = (
+        "import sys, classifier, classifier.runtime; "
+        "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

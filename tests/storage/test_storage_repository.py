@@ -7,19 +7,6 @@ from datetime import timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select, update
-from storage_helpers import (
-    ANN,
-    BOB,
-    GENERAL,
-    GUILD,
-    OTHER_GUILD,
-    RANDOM,
-    T0,
-    flag,
-    label,
-    msg,
-    pred,
-)
 
 from bot.core.events import ChannelRef, CommunityRef, UserRef
 from bot.core.records import ChannelSettings, CommunitySettings
@@ -33,6 +20,19 @@ from bot.storage.models import (
     Member,
     Message,
     ModelVersion,
+)
+from tests.storage.storage_helpers import (
+    ANN,
+    BOB,
+    GENERAL,
+    GUILD,
+    OTHER_GUILD,
+    RANDOM,
+    T0,
+    flag,
+    label,
+    msg,
+    pred,
 )
 
 

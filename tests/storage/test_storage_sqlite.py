@@ -16,11 +16,11 @@ import pytest
 from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
-from storage_helpers import ANN, BOB, T0, msg, pred
 
 from bot.storage import SqlStore, StoreBusyError, make_engine, upgrade
 from bot.storage.engine import normalise_url
 from bot.storage.models import Message, metadata
+from tests.storage.storage_helpers import ANN, BOB, T0, msg, pred
 
 
 def _migrated(tmp_path: Path, busy_timeout_ms: int = 5_000) -> tuple[Path, SqlStore]:

@@ -30,9 +30,11 @@ def test_real_file_semicolons_in_text(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("name", "content", "needle"),
-    [("train.txt", "no label here\n", "train.txt:1"),
-     ("train.txt", "text;notalabel\n", "train.txt:1"),
-     ("train.tsv", "text\t99\tid\n", "out of range")],
+    [
+        ("train.txt", "no label here\n", "train.txt:1"),
+        ("train.txt", "text;notalabel\n", "train.txt:1"),
+        ("train.tsv", "text\t99\tid\n", "out of range"),
+    ],
 )
 def test_bad_files_name_the_line(tmp_path: Path, name: str, content: str, needle: str) -> None:
     (tmp_path / name).write_text(content, encoding="utf-8")

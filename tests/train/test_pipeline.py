@@ -23,8 +23,16 @@ def test_single_label_run_learns_and_is_packaged(emotion_run: Path) -> None:
     assert meta["metrics"]["test"]["accuracy"] >= 0.6
     assert meta["selection"]["epoch"] == max(log, key=lambda r: r["val_score"])["epoch"]
     assert meta["quantization"]["variant"] in ("u8s8", "u8s8-reduce-range", "u8u8")
-    for name in ("model.onnx", "tokenizer.json", "labels.json", "README.md", "eval/metrics.json",
-                 "eval/parity.json", "eval/confusion-test.png", "eval/confusion-validation.png"):
+    for name in (
+        "model.onnx",
+        "tokenizer.json",
+        "labels.json",
+        "README.md",
+        "eval/metrics.json",
+        "eval/parity.json",
+        "eval/confusion-test.png",
+        "eval/confusion-validation.png",
+    ):
         assert (model_dir / name).is_file(), name
     assert (model_dir / "eval" / "confusion-test.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert meta["training_config"]["seed"] == 13
@@ -72,10 +80,23 @@ def test_training_is_reproducible(tiny_root: Path, tiny_base: Path, emotion_data
 
     runs = []
     for i in range(2):
-        config = TrainConfig(data=str(emotion_data), out=str(tiny_root / f"repro{i}"),
-                             base=str(tiny_base), epochs=1, lr=3e-3, batch_size=16, threads=1,
-                             max_length=32, max_train_examples=160)
-        runs.append(fine_tune(config, load_split(emotion_data, "train"),
-                              load_split(emotion_data, "validation")))
+        config = TrainConfig(
+            data=str(emotion_data),
+            out=str(tiny_root / f"repro{i}"),
+            base=str(tiny_base),
+            epochs=1,
+            lr=3e-3,
+            batch_size=16,
+            threads=1,
+            max_length=32,
+            max_train_examples=160,
+        )
+        runs.append(
+            fine_tune(
+                config, load_split(emotion_data, "train"), load_split(emotion_data, "validation")
+            )
+        )
     assert runs[0]["score"] == runs[1]["score"]
-    assert np.allclose(runs[0]["metrics"]["confusion_matrix"], runs[1]["metrics"]["confusion_matrix"])
+    assert np.allclose(
+        runs[0]["metrics"]["confusion_matrix"], runs[1]["metrics"]["confusion_matrix"]
+    )

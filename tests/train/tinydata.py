@@ -22,7 +22,9 @@ KEYWORDS = {
 FILLERS = ["today", "right now", "again", "this morning", "about it", "honestly"]
 
 
-def write_emotion(folder: Path, sizes: tuple[int, int, int] = (480, 120, 120), seed: int = 0) -> Path:
+def write_emotion(
+    folder: Path, sizes: tuple[int, int, int] = (480, 120, 120), seed: int = 0
+) -> Path:
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     for name, n in zip(("train.txt", "val.txt", "test.txt"), sizes, strict=True):
@@ -35,11 +37,19 @@ def write_emotion(folder: Path, sizes: tuple[int, int, int] = (480, 120, 120), s
 
 
 def write_goemotions(folder: Path, sizes: tuple[int, int] = (480, 160), seed: int = 0) -> Path:
-    """GoEmotions TSV over a few of its labels (ids index the real 28-label list), some multi-label."""
+    """GoEmotions TSV over a few of its labels (ids index the real 28-label list).
+
+    About a fifth of the rows carry two labels."""
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
-    words = {"joy": "glad", "anger": "furious", "sadness": "miserable", "fear": "terrified",
-             "gratitude": "thanks", "neutral": "the"}
+    words = {
+        "joy": "glad",
+        "anger": "furious",
+        "sadness": "miserable",
+        "fear": "terrified",
+        "gratitude": "thanks",
+        "neutral": "the",
+    }
     for name, n in zip(("train.tsv", "dev.tsv"), sizes, strict=True):
         lines = []
         for i in range(n):
@@ -57,8 +67,9 @@ def tiny_distilbert(folder: Path) -> Path:
 
     from train.base import resolve_base
 
-    config = DistilBertConfig(vocab_size=30522, dim=32, n_layers=2, n_heads=2, hidden_dim=64,
-                              max_position_embeddings=512)
+    config = DistilBertConfig(
+        vocab_size=30522, dim=32, n_layers=2, n_heads=2, hidden_dim=64, max_position_embeddings=512
+    )
     DistilBertModel(config).save_pretrained(folder)
     AutoTokenizer.from_pretrained(resolve_base("minilm")).save_pretrained(folder)
     return folder
