@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "bot.cli_bot",  # run, chat, bench core
     "bot.cli_db",  # db upgrade / downgrade / current
     "bot.cli_model",  # classify, eval, train, bench model
+    "bot.explain_cli",  # explain
 )
 
 

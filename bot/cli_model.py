@@ -48,6 +48,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_bench_model)
     _register_bench_core(bench)
+    from bot import bench_explain
+
+    bench_explain.register(bench)
 
 
 def _register_bench_core(bench: argparse._SubParsersAction) -> None:

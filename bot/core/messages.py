@@ -84,7 +84,7 @@ HELP = """\
 • `optout` / `optin`: stop or restart reading your messages
 • `forget`: delete everything stored about you (asks to confirm)
 • `export`: your data as a file
-• `why MESSAGE`: why I read a message the way I did
+• `why TEXT` or `why MESSAGE`: which words made me read it that way
 Moderators: `summary`, `settings` (`mod-channel here`, `threshold 0.6|default`, \
 `empathy on|off [channel]`, `empathy-mode dm|thread|off`, `crisis TEXT|default`, `retention DAYS`, \
 `min-group N`, `channel on|off`, `timezone Area/City`, `moderator add|remove USER_ID`)
@@ -144,7 +144,29 @@ FORGOTTEN = "Done: I deleted {rows} stored rows about you."
 EXPORT_TEXT = "Here is everything I store about you."
 EXPORT_FILENAME = "emotion-bot-export-{user}.json"
 
-WHY_NOT_AVAILABLE = "Explanations are not available yet."
+WHY_USAGE = (
+    "Usage: `/emotion why TEXT`, or `/emotion why MESSAGE_ID` for a recent message of yours "
+    "(moderators: any recent message)."
+)
+WHY_TITLE = "Why I read it as {emotion} ({score:.0%})"
+WHY_QUOTE = "“{text}”"
+WHY_UP = "Words that pushed towards {emotion}"
+WHY_DOWN = "Words that pushed away from it"
+WHY_NONE = "no single word stands out; it is the message as a whole"
+WHY_EMPTY = (
+    "There are no words I read in that message (code, links and blank text are skipped), "
+    "so there is nothing to explain."
+)
+WHY_CUT = "Only the first {shown} of {total} words were looked at."
+WHY_FOOTER = (
+    "Each number is how much my score drops when that word is left out. "
+    "Model {version}. Nothing was stored."
+)
+WHY_NO_TEXT = (
+    "I no longer have the text of that message (I don't store it). "
+    "Use `/emotion why TEXT` with the words instead."
+)
+WHY_NOT_YOURS = "You can ask about your own messages; moderators can ask about any."
 
 SUMMARY_TITLE = "Mood summary: {start} – {end}"
 SUMMARY_EMPTY = (
