@@ -15,6 +15,8 @@ COMMAND_MODULES = (
     "bot.cli_db",  # db upgrade / downgrade / current
     "bot.cli_model",  # classify, eval, train, bench model
     "bot.explain_cli",  # explain
+    "bot.summary_cli",  # summary
+    "bot.models_cli",  # retrain, models list / promote / rollback
 )
 
 

@@ -46,6 +46,9 @@ PLACEHOLDERS = {
 }
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # as APScheduler spells them
+
+
 class SettingsError(ValueError):
     """The configuration cannot be used (the message says which setting and why)."""
 
@@ -90,6 +93,32 @@ class Settings(BaseSettings):
     retention_days: int = 90
     classify_batch_size: int = 32
 
+    # scheduler (bot.jobs): weekly summaries, retraining, retention
+    scheduler_enabled: bool = True
+    summary_enabled: bool = True
+    summary_weekday: str = "mon"
+    summary_hour: int = 9
+    summary_minute: int = 0
+    summary_timezone: str | None = None  # None: each community's own (/emotion settings timezone)
+    retrain_enabled: bool = True
+    retrain_weekday: str = "sun"
+    retrain_hour: int = 3
+    retrain_timezone: str = "UTC"
+    retrain_min_labels: int = 50
+    retrain_holdout: float = 0.2
+    retrain_data: str | None = None  # the original dataset folder (default: the model's own)
+    retrain_epochs: int = 2
+    retrain_lr: float = 3e-5
+    retrain_threads: int = 0  # 0: half the cores
+    retrain_replay_min: int = 1000
+    retrain_replay_ratio: float = 4.0
+    retrain_tolerance: float = 0.01
+    retrain_min_gain: float = 0.0
+    retrain_min_free_gb: float = 2.0
+    retrain_timeout_s: int = 4 * 3600
+    models_store: Path = Path("models-store")
+    models_keep: int = 3
+
     # console adapter
     console_community: str = "console"
     console_channel: str = "general"
@@ -109,6 +138,21 @@ class Settings(BaseSettings):
     def _unit(cls, value: float) -> float:
         if not 0.0 <= value <= 1.0:
             raise ValueError("must be between 0 and 1")
+        return value
+
+    @field_validator("summary_weekday", "retrain_weekday")
+    @classmethod
+    def _weekday(cls, value: str) -> str:
+        value = value.strip().lower()[:3]
+        if value not in WEEKDAYS:
+            raise ValueError(f"must be one of {', '.join(WEEKDAYS)}")
+        return value
+
+    @field_validator("summary_hour", "retrain_hour")
+    @classmethod
+    def _hour(cls, value: int) -> int:
+        if not 0 <= value <= 23:
+            raise ValueError("must be an hour between 0 and 23")
         return value
 
     @field_validator("retention_days")

@@ -35,9 +35,19 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
     return False
 
 
+# Tables the scheduler creates for itself (bot.jobs.scheduler): not part of the models.
+SCHEDULER_TABLES = {"apscheduler_jobs", "scheduler_claims"}
+
+
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Autogenerate ignores the scheduler's own tables (it would otherwise drop them)."""
+    return not (type_ == "table" and name in SCHEDULER_TABLES)
+
+
 def _options(dialect_name: str) -> dict[str, Any]:
     return {
         "target_metadata": metadata,
+        "include_name": include_name,
         "compare_type": True,
         "render_as_batch": dialect_name == "sqlite",
         "render_item": render_item,

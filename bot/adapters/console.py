@@ -150,6 +150,12 @@ class ConsoleAdapter:
             if action.text:
                 self.say(f"    {action.text}")
 
+    async def post_summary(self, community: CommunityRef, card: Card) -> None:
+        """The jobs' notifier (:class:`bot.jobs.notify.ModeratorNotifier`): the weekly summary
+        and job notices, as the moderators' channel would show them."""
+        self.say("  📊 to the moderators' channel:")
+        self._card(card)
+
     def _card(self, card: Card) -> None:
         self.say(render_card(card, indent="    "))
         if card.image_png:

@@ -185,7 +185,8 @@ SUMMARY_PARTICIPATION_TEXT = (
 )
 SUMMARY_FLAGS = "Distress flags"
 SUMMARY_FLAGS_NONE = "none"
-SUMMARY_HIDDEN_CHANNELS = "{n} smaller channels hidden"
+SUMMARY_FLAGS_TEXT = "{total} raised: {states}"
+SUMMARY_HIDDEN_CHANNELS = "{n} smaller {channels} hidden (fewer than {min_group} members)"
 SUMMARY_FOOTER = "Groups only, never individuals; groups under {min_group} members are hidden."
 FAMILY_NAMES = {
     "positive": "Positive",

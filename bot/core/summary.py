@@ -17,12 +17,13 @@ from zoneinfo import ZoneInfo
 
 from bot.core import messages as msgs
 from bot.core.events import Card, CommunityRef
-from bot.core.records import FlagRecord, StoredMessage
+from bot.core.records import FLAG_STATES, FlagRecord, StoredMessage
 from classifier.scheme import LabelScheme
 
 FAMILY_ORDER = ("positive", "negative", "neutral", "ambiguous", "other")
 TOP_CHANNELS = 3
 TOP_EMOTIONS = 5
+TOP_PER_FAMILY = 3  # finer emotions shown under each family
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,10 @@ class WeeklySummary:
     families: dict[str, float] = field(default_factory=dict)  # share of messages, this week
     prev_families: dict[str, float] = field(default_factory=dict)
     emotions: dict[str, float] = field(default_factory=dict)  # top finer labels, share
+    # family -> its top finer labels, each as a share of all messages
+    family_emotions: dict[str, dict[str, float]] = field(default_factory=dict)
     by_weekday: dict[int, dict[str, int]] = field(default_factory=dict)  # 0 = Monday
+    prev_by_weekday: dict[int, dict[str, int]] = field(default_factory=dict)  # {} if not shown
     channels: tuple[ChannelMove, ...] = ()
     hidden_channels: int = 0
     flags: dict[str, int] = field(default_factory=dict)  # state -> count
@@ -110,6 +114,17 @@ def _channel_moves(
     return tuple(moves[:TOP_CHANNELS]), hidden
 
 
+def _by_weekday(
+    rows: Sequence[StoredMessage], scheme: LabelScheme, tz: tzinfo
+) -> dict[int, dict[str, int]]:
+    by_weekday: dict[int, dict[str, int]] = {d: {} for d in range(7)}
+    for r in rows:
+        day = by_weekday[r.sent_at.astimezone(tz).weekday()]
+        fam = scheme.family.get(r.label, "other")
+        day[fam] = day.get(fam, 0) + 1
+    return by_weekday
+
+
 def build_summary(
     *,
     community: CommunityRef,
@@ -141,14 +156,15 @@ def build_summary(
     )
     if members < min_group_size:
         return hidden
-    by_weekday: dict[int, dict[str, int]] = {d: {} for d in range(7)}
-    for r in rows:
-        day = by_weekday[r.sent_at.astimezone(tz).weekday()]
-        fam = scheme.family.get(r.label, "other")
-        day[fam] = day.get(fam, 0) + 1
     prev_ok = prev_members >= min_group_size
     emotions = _shares(Counter(r.label for r in rows))
-    top = dict(sorted(emotions.items(), key=lambda kv: -kv[1])[:TOP_EMOTIONS])
+    ranked = sorted(emotions.items(), key=lambda kv: -kv[1])
+    top = dict(ranked[:TOP_EMOTIONS])
+    family_emotions: dict[str, dict[str, float]] = defaultdict(dict)
+    for label, share in ranked:
+        fam = scheme.family.get(label, "other")
+        if len(family_emotions[fam]) < TOP_PER_FAMILY:
+            family_emotions[fam][label] = share
     channels, hidden_channels = _channel_moves(
         rows, prev_rows, scheme, min_group_size, channel_names or {}
     )
@@ -158,7 +174,9 @@ def build_summary(
         families=_shares(_families(rows, scheme)),
         prev_families=_shares(_families(prev_rows, scheme)) if prev_ok else {},
         emotions=top,
-        by_weekday=by_weekday,
+        family_emotions=dict(family_emotions),
+        by_weekday=_by_weekday(rows, scheme, tz),
+        prev_by_weekday=_by_weekday(prev_rows, scheme, tz) if prev_ok else {},
         channels=channels,
         hidden_channels=hidden_channels,
     )
@@ -171,10 +189,9 @@ def _pct(x: float) -> str:
 def _delta(now: float, before: float | None, *, points: bool = True) -> str:
     if before is None:
         return "new"
-    d = now - before
-    if points:
-        return f"{'+' if d >= 0 else '−'}{abs(round(100 * d))} pts"
-    return f"{'+' if d >= 0 else '−'}{abs(round(d))}"
+    d = round(100 * (now - before)) if points else round(now - before)
+    sign = "±" if d == 0 else "+" if d > 0 else "−"
+    return f"{sign}{abs(d)} pts" if points else f"{sign}{abs(d)}"
 
 
 def _dates(s: WeeklySummary) -> dict[str, str]:
@@ -182,17 +199,24 @@ def _dates(s: WeeklySummary) -> dict[str, str]:
     return {"start": f"{s.start:%a %d %b}", "end": f"{last:%a %d %b %Y}"}
 
 
+def _flags_text(flags: Mapping[str, int]) -> str:
+    """``3 raised: 1 open, 2 resolved`` (states in review order), or ``none``."""
+    total = sum(flags.values())
+    if not total:
+        return msgs.SUMMARY_FLAGS_NONE
+    order = {state: i for i, state in enumerate(FLAG_STATES)}
+    parts = ", ".join(
+        f"{n} {msgs.FLAG_STATE_NAMES.get(state, state).lower()}"
+        for state, n in sorted(flags.items(), key=lambda kv: order.get(kv[0], 99))
+    )
+    return msgs.SUMMARY_FLAGS_TEXT.format(total=total, states=parts)
+
+
 def summary_card(summary: WeeklySummary, chart_png: bytes | None = None) -> Card:
     """Render a summary as a platform-neutral card (no chart for an empty or hidden week)."""
     dates = _dates(summary)
     title = msgs.SUMMARY_TITLE.format(**dates)
-    flags = (
-        ", ".join(
-            f"{n} {msgs.FLAG_STATE_NAMES.get(state, state).lower()}"
-            for state, n in sorted(summary.flags.items())
-        )
-        or msgs.SUMMARY_FLAGS_NONE
-    )
+    flags = _flags_text(summary.flags)
     if summary.empty:
         return Card(
             title=title,
@@ -205,20 +229,28 @@ def summary_card(summary: WeeklySummary, chart_png: bytes | None = None) -> Card
         )
         return Card(title=title, body=body, fields=((msgs.SUMMARY_FLAGS, flags),))
     prev = summary.prev_families or None
-    mix = "\n".join(
-        f"{msgs.FAMILY_NAMES[f]}: {_pct(summary.families.get(f, 0.0))}"
-        + (f" ({_delta(summary.families.get(f, 0.0), prev.get(f, 0.0))})" if prev else "")
-        for f in FAMILY_ORDER
-        if summary.families.get(f) or (prev and prev.get(f))
-    )
-    finer = ", ".join(f"{label} {_pct(share)}" for label, share in summary.emotions.items())
+    lines = []
+    for f in FAMILY_ORDER:
+        if not (summary.families.get(f) or (prev and prev.get(f))):
+            continue
+        line = f"{msgs.FAMILY_NAMES[f]}: {_pct(summary.families.get(f, 0.0))}"
+        if prev:
+            line += f" ({_delta(summary.families.get(f, 0.0), prev.get(f, 0.0))})"
+        finer = summary.family_emotions.get(f, {})
+        if len(finer) > 1 or (finer and f != "neutral"):
+            line += " — " + ", ".join(f"{label} {_pct(share)}" for label, share in finer.items())
+        lines.append(line)
+    mix = "\n".join(lines)
     channels = "\n".join(
         f"#{c.name}: negative {_pct(c.negative_share)} "
         f"({_delta(c.negative_share, c.prev_negative_share)})"
         for c in summary.channels
     )
     if summary.hidden_channels:
-        extra = msgs.SUMMARY_HIDDEN_CHANNELS.format(n=summary.hidden_channels)
+        n = summary.hidden_channels
+        extra = msgs.SUMMARY_HIDDEN_CHANNELS.format(
+            n=n, channels="channel" if n == 1 else "channels", min_group=summary.min_group_size
+        )
         channels = f"{channels}\n{extra}" if channels else extra
     participation = msgs.SUMMARY_PARTICIPATION_TEXT.format(
         messages=summary.messages,
@@ -226,7 +258,7 @@ def summary_card(summary: WeeklySummary, chart_png: bytes | None = None) -> Card
         members=summary.members,
         mem_delta=_delta(summary.members, summary.prev_members, points=False),
     )
-    fields = [(msgs.SUMMARY_MIX, mix), (msgs.SUMMARY_FINER, finer)]
+    fields = [(msgs.SUMMARY_MIX, mix)]
     if channels:
         fields.append((msgs.SUMMARY_CHANNELS, channels))
     fields += [(msgs.SUMMARY_PARTICIPATION, participation), (msgs.SUMMARY_FLAGS, flags)]

@@ -110,15 +110,15 @@ def test_the_card_reads_at_a_glance_and_names_nobody():
     card = summary_card(summarise(*seeded()), chart_png=b"png")
     fields = dict(card.fields)
     assert fields["Mood mix"].splitlines() == [
-        "Positive: 38% (−62 pts)",
-        "Negative: 50% (+50 pts)",
+        "Positive: 38% (−62 pts) — joy 25%, gratitude 12%",
+        "Negative: 50% (+50 pts) — sadness 12%, anger 12%, fear 12%",
         "Neutral: 12% (+12 pts)",
     ]
     assert "#general: negative 33% (+33 pts)" in fields["Channels that moved most"]
-    assert "1 smaller channels hidden" in fields["Channels that moved most"]
+    assert "1 smaller channel hidden (fewer than 3 members)" in fields["Channels that moved most"]
     assert "tiny" not in str(card)
     assert fields["Participation"] == "8 messages (+2) from 4 members (+1)"
-    assert fields["Distress flags"] == "1 open, 1 resolved"
+    assert fields["Distress flags"] == "2 raised: 1 open, 1 resolved"
     for user in ("'a'", "'b'", "'c'", "'d'"):
         assert user not in str(card.fields)
     assert card.image_png == b"png"
@@ -136,9 +136,13 @@ def test_a_small_week_is_hidden_and_an_empty_week_says_so():
 
 
 def test_the_chart_is_a_png(tmp_path):
-    from bot.charts import render_summary_png
+    from bot.charts import headline, render_summary_png
 
-    png = render_summary_png(summarise(*seeded()))
+    summary = summarise(*seeded())
+    assert headline(summary) == "positive down 62 pts"
+    assert summary.prev_by_weekday[0] == {"positive": 1}  # last week, for the chart's ticks
+    assert headline(summarise(*seeded()[:1], [], [])) == "no previous week to compare"
+    png = render_summary_png(summary)
     assert png is not None and png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 10_000
     (tmp_path / "summary.png").write_bytes(png)
     this, prev, flags = seeded()
