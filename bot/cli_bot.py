@@ -13,6 +13,7 @@ import contextlib
 import importlib
 import logging
 import sys
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -33,13 +34,28 @@ def resolve_model_dir(model_dir: Path) -> Path:
     return in_repo if in_repo.exists() else model_dir
 
 
+def serving_model_dir(settings: Settings) -> Path:
+    """The model to serve: the models store's current version once one has been promoted
+    (retraining, ``emotion-bot models promote``), else ``MODEL_DIR``."""
+    from bot.jobs.options import job_options
+    from bot.model_registry import ModelRegistry
+
+    options = job_options(settings)
+    registry = ModelRegistry(options.models_store, keep=options.models_keep)
+    default = resolve_model_dir(settings.model_dir)
+    folder = registry.current_dir(default)
+    if folder != default:
+        logger.info("serving %s from the models store (MODEL_DIR is %s)", folder, default)
+    return folder
+
+
 def build_service(settings: Settings, *, chart: bool = True) -> EmotionService:
     """Migrate the database, open the store, load the model and build the service."""
     import classifier
     from bot.storage import SqlStore, make_engine, upgrade
 
     upgrade(settings.database_url)
-    model_dir = resolve_model_dir(settings.model_dir)
+    model_dir = serving_model_dir(settings)
     try:
         model = classifier.load(model_dir, threads=settings.classifier_threads)
     except classifier.ModelLoadError as exc:
@@ -76,12 +92,39 @@ async def close_service(service: EmotionService) -> None:
         engine.dispose()
 
 
+async def start_jobs(service: EmotionService, settings: Settings, notifiers: dict[str, Any]) -> Any:
+    """Start the scheduler (weekly summaries, retraining, retention) in this event loop;
+    None when SCHEDULER_ENABLED is off. ``notifiers``: platform -> the adapter that posts to
+    its communities' moderators (``post_summary(community, card)``)."""
+    from functools import partial
+
+    from bot.jobs import BotScheduler, JobRuntime, job_options
+    from bot.storage import make_engine
+    from bot.summary_cli import channel_names, known_communities
+
+    options = job_options(settings)
+    if not options.scheduler_enabled:
+        return None
+    runtime = JobRuntime(
+        service=service,
+        options=options,
+        default_model_dir=resolve_model_dir(settings.model_dir),
+        notifiers=notifiers,
+        communities=partial(known_communities, service.store),
+        channel_names=partial(channel_names, service.store),
+    )
+    scheduler = BotScheduler(runtime, engine=make_engine(settings.database_url))
+    await scheduler.start()
+    return scheduler
+
+
 async def run_console(
     service: EmotionService,
     settings: Settings,
     *,
     files_dir: Path | None,
     member: str | None = None,
+    jobs: bool = False,
 ) -> int:
     from bot.adapters.console import ConsoleAdapter
 
@@ -92,11 +135,16 @@ async def run_console(
         member=member or settings.console_member,
         files_dir=files_dir,
     )
-    return await console.run()
+    scheduler = await start_jobs(service, settings, {"console": console}) if jobs else None
+    try:
+        return await console.run()
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown()
 
 
 async def _retention_loop(service: EmotionService) -> None:
-    """Daily retention until the scheduler (bot.jobs) takes the job over."""
+    """Daily retention when the scheduler is switched off (SCHEDULER_ENABLED=false)."""
     while True:
         try:
             await service.purge_expired()
@@ -105,29 +153,57 @@ async def _retention_loop(service: EmotionService) -> None:
         await asyncio.sleep(RETENTION_EVERY_S)
 
 
+def build_adapter(
+    name: str, service: EmotionService, settings: Settings
+) -> tuple[Any, Coroutine[Any, Any, None]]:
+    """(notifier, runner) of one adapter. The notifier (``async post_summary(community, card)``,
+    see :class:`bot.jobs.notify.ModeratorNotifier`) exists before the adapter connects, so the
+    scheduler can start alongside; a post waits until the adapter is up. Discord: the client
+    from ``build_client``; Slack: a ``SlackNotifier`` that ``run`` attaches its outbox to."""
+    module: Any = importlib.import_module(f"bot.adapters.{name}")
+    if name == "discord":
+        client = module.build_client(service, settings)
+        return client, module.run(service, settings, client=client)
+    if name == "slack":
+        notifier = module.SlackNotifier(service)
+        return notifier, module.run(service, settings, notifier=notifier)
+    raise ValueError(f"unknown adapter {name!r}")
+
+
 async def run_bot(settings: Settings) -> int:
     """Start the adapters whose tokens are configured; the console when none is."""
+    from bot.jobs.options import job_options
+
     service = build_service(settings)
-    retention = asyncio.create_task(_retention_loop(service), name="retention")
+    retention = None
+    if not job_options(settings).scheduler_enabled:
+        retention = asyncio.create_task(_retention_loop(service), name="retention")
+    scheduler = None
     try:
         runners = []
+        notifiers: dict[str, Any] = {}
         for name, configured in (
             ("discord", settings.discord_configured),
             ("slack", settings.slack_configured),
         ):
             if configured:
-                module: Any = importlib.import_module(f"bot.adapters.{name}")
-                runners.append(module.run(service, settings))
+                notifiers[name], runner = build_adapter(name, service, settings)
+                runners.append(runner)
                 logger.info("starting the %s adapter", name)
         if not runners:
             logger.info("no Discord or Slack tokens configured: starting the console adapter")
-            return await run_console(service, settings, files_dir=None)
+            return await run_console(service, settings, files_dir=None, jobs=retention is None)
+        if retention is None:
+            scheduler = await start_jobs(service, settings, notifiers)
         await asyncio.gather(*runners)  # adapters raise StartupError with a fix-it message
         return 0
     finally:
-        retention.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await retention
+        if scheduler is not None:
+            scheduler.shutdown()
+        if retention is not None:
+            retention.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await retention
         await close_service(service)
 
 

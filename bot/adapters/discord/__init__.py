@@ -14,12 +14,24 @@ from typing import Any
 import discord
 
 from bot.adapters.discord import strings
-from bot.adapters.discord.client import CoreService, EmotionBotClient
+from bot.adapters.discord.client import (
+    CoreService,
+    EmotionBotClient,
+    NoModChannelError,
+    NotConnectedError,
+)
 from bot.core.errors import StartupError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DiscordStartupError", "EmotionBotClient", "build_client", "run"]
+__all__ = [
+    "DiscordStartupError",
+    "EmotionBotClient",
+    "NoModChannelError",
+    "NotConnectedError",
+    "build_client",
+    "run",
+]
 
 
 class DiscordStartupError(StartupError):
@@ -57,7 +69,9 @@ async def run(
 
     Raises :class:`DiscordStartupError` with a fix-it message when the token is missing or
     wrong, or when the privileged Message Content intent is not enabled (close code 4014).
-    Pass ``client`` (from :func:`build_client`) to keep a handle on it, e.g. for jobs that post.
+    Pass ``client`` (from :func:`build_client`) to keep a handle on it: the client is the
+    adapter's notifier for the jobs (``await client.post_summary(community, card)``), usable as
+    soon as it is built; it waits for the connection.
     """
     token = _plain(getattr(settings, "discord_token", None))
     if token is None:

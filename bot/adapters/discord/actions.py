@@ -20,6 +20,7 @@ from bot.adapters.discord import strings
 from bot.adapters.discord.render import Rendered, render_card, split_text
 from bot.core.events import (
     Action,
+    Card,
     DistressFlag,
     EmpathyPrompt,
     FileReply,
@@ -54,7 +55,7 @@ class ActionSender:
         self.client = client
         self._flag_messages: OrderedDict[int, tuple[int, int]] = OrderedDict()
         self._max_flags = max_flags
-        self._owners_told: set[str] = set()
+        self._owners_told: set[tuple[str, str]] = set()
 
     # --- after a gateway event ---------------------------------------------------------------
 
@@ -121,7 +122,7 @@ class ActionSender:
 
     async def _flag(self, flag: DistressFlag) -> None:
         if flag.mod_channel_id is None:
-            await self._tell_owner(flag.community.id)
+            await self.tell_owner(flag.community.id, strings.OWNER_NO_MOD_CHANNEL)
             return
         channel = self.client.get_partial_messageable(int(flag.mod_channel_id))
         rendered = render_card(flag.card)
@@ -133,16 +134,24 @@ class ActionSender:
         while len(self._flag_messages) > self._max_flags:
             self._flag_messages.popitem(last=False)
 
-    async def _tell_owner(self, guild_id: str) -> None:
-        """Once per server (per run), tell its owner how to set the moderators' channel."""
-        if guild_id in self._owners_told:
+    async def post_card(self, channel_id: str, card: Card) -> discord.Message:
+        """Post a card (an embed, its chart attached) to a channel, e.g. the weekly summary in the
+        moderators' channel. Discord's errors propagate: the caller decides what failing means."""
+        channel = self.client.get_partial_messageable(int(channel_id))
+        return await channel.send(**render_card(card).send_kwargs())
+
+    async def tell_owner(self, guild_id: str, template: str) -> None:
+        """Once per server and notice (per run), tell its owner how to set the moderators'
+        channel; ``template`` is the notice, with ``{guild}`` for the server's name."""
+        key = (guild_id, template)
+        if key in self._owners_told:
             return
         guild = self.client.get_guild(int(guild_id))
         if guild is None or guild.owner_id is None:
-            logger.warning("distress flag in guild %s, no mod channel and no owner known", guild_id)
+            logger.warning("guild %s has no mod channel and no owner known to tell", guild_id)
             return
-        self._owners_told.add(guild_id)
-        text = strings.OWNER_NO_MOD_CHANNEL.format(guild=guild.name)
+        self._owners_told.add(key)
+        text = template.format(guild=guild.name)
         try:
             await self._dm(guild.owner_id, Rendered(content=text))
         except discord.HTTPException as exc:

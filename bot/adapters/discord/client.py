@@ -20,8 +20,9 @@ from bot.adapters.discord import strings, translate
 from bot.adapters.discord.actions import ActionSender
 from bot.adapters.discord.commands import EmotionGroup, label_context_menu
 from bot.adapters.discord.render import ActionButton, EmotionSelect
-from bot.core.events import Action, ChatMessage, CommandRequest, UserRef
+from bot.core.events import Action, Card, ChatMessage, CommandRequest, CommunityRef, UserRef
 from bot.core.flags import parse_flag_action
+from bot.core.records import CommunitySettings
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +30,11 @@ logger = logging.getLogger(__name__)
 # public as the core decides); otherwise defer (ephemeral "thinking…") and follow up. Discord
 # drops interactions not acknowledged within 3 seconds of being sent.
 ACK_DEADLINE_S = 1.0
+
+# How long a job that posts (the weekly summary) waits for the client to be connected: the
+# scheduler starts with the adapters, and a missed summary may be caught up at once.
+READY_TIMEOUT_S = 300.0
+READY_POLL_S = 0.25
 
 # Permissions the invite link asks for: see docs/discord.md.
 INVITE_PERMISSIONS = discord.Permissions(
@@ -53,6 +59,15 @@ class CoreService(Protocol):
     async def on_flag_review(
         self, flag_id: int, state: str, moderator: UserRef
     ) -> list[Action]: ...
+    async def community_settings(self, community: CommunityRef) -> CommunitySettings: ...
+
+
+class NoModChannelError(RuntimeError):
+    """A card for the moderators could not be posted: the server has no moderators' channel."""
+
+
+class NotConnectedError(RuntimeError):
+    """A card could not be posted: the client did not connect in time, or was closed."""
 
 
 def make_intents() -> discord.Intents:
@@ -100,6 +115,7 @@ class EmotionBotClient(discord.Client):
         service: CoreService,
         dev_guild_id: int | None = None,
         ack_deadline: float = ACK_DEADLINE_S,
+        ready_timeout: float = READY_TIMEOUT_S,
         **options: Any,
     ) -> None:
         options.setdefault("intents", make_intents())
@@ -116,6 +132,7 @@ class EmotionBotClient(discord.Client):
         self.service = service
         self.dev_guild_id = dev_guild_id
         self.ack_deadline = ack_deadline
+        self.ready_timeout = ready_timeout
         self.tree = app_commands.CommandTree(self)
         self.sender = ActionSender(self)
         self._seen = RecentKeys()
@@ -273,3 +290,40 @@ class EmotionBotClient(discord.Client):
     async def perform(self, actions: Sequence[Action]) -> None:
         """Carry out actions that answer no event, e.g. a weekly summary ``Reply`` to a channel."""
         await self.sender.perform(actions)
+
+    async def wait_connected(self, timeout: float | None = None) -> None:
+        """Wait until the client is logged in and its cache ready, also when called before
+        :meth:`start` (where discord.py's ``wait_until_ready`` raises). Raises
+        :class:`NotConnectedError` after ``timeout`` (default ``ready_timeout``) or once closed."""
+        seconds = self.ready_timeout if timeout is None else timeout
+        try:
+            async with asyncio.timeout(seconds):
+                while not self.is_ready():
+                    if self.is_closed():
+                        raise NotConnectedError(strings.CLOSED)
+                    await asyncio.sleep(READY_POLL_S)
+        except TimeoutError as exc:
+            raise NotConnectedError(strings.NOT_CONNECTED.format(seconds=seconds)) from exc
+
+    async def post_summary(self, community: CommunityRef, card: Card) -> None:
+        """The jobs' notifier (:class:`bot.jobs.notify.ModeratorNotifier`): post ``card`` (the
+        weekly summary, a job notice) as an embed, its chart attached, in the server's
+        moderators' channel.
+
+        Without a moderators' channel the server owner gets one DM per run saying how to set it,
+        and :class:`NoModChannelError` is raised so the job records the post as failed. Discord's
+        errors (a missing permission, a deleted channel) propagate the same way.
+        """
+        settings = await self.service.community_settings(community)
+        await self.wait_connected()
+        if not settings.mod_channel_id:
+            await self.sender.tell_owner(community.id, strings.OWNER_NO_MOD_CHANNEL_SUMMARY)
+            guild = community.name or community.id
+            raise NoModChannelError(strings.SUMMARY_NO_MOD_CHANNEL.format(guild=guild))
+        message = await self.sender.post_card(settings.mod_channel_id, card)
+        logger.info(
+            "posted %r to the moderators' channel %s of guild %s",
+            card.title,
+            message.channel.id,
+            community.id,
+        )

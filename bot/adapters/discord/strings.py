@@ -66,3 +66,17 @@ OWNER_NO_MOD_CHANNEL = (
     "only moderators can see, run `/emotion settings setting:mod-channel value:here`. I only tell "
     "you this once."
 )
+
+# The weekly summary (jobs): see docs/discord.md "Weekly summary".
+OWNER_NO_MOD_CHANNEL_SUMMARY = (
+    "Hi! I'm the emotion bot in **{guild}**. This week's mood summary for the moderators is ready, "
+    "but no moderators' channel is set, so I could not post it. In a private channel that only "
+    "moderators can see, run `/emotion settings setting:mod-channel value:here`. I only tell you "
+    "this once."
+)
+SUMMARY_NO_MOD_CHANNEL = (
+    "server {guild} has no moderators' channel: the summary was not posted (set one with "
+    "/emotion settings setting:mod-channel value:here)"
+)
+NOT_CONNECTED = "not connected to Discord after {seconds:.0f} s: the summary was not posted"
+CLOSED = "the Discord client is closed: the summary was not posted"

@@ -123,6 +123,24 @@ class Outbox:
                     thread_ts=reply.thread_id,
                 )
 
+    async def post_card(self, channel_id: str, card: Card) -> str:
+        """Post a card to a channel as Block Kit, its chart (if any) uploaded into the same
+        channel after it (``files.getUploadURLExternal`` + ``files.completeUploadExternal``);
+        e.g. the weekly summary in the moderators' channel. Returns the message's ``ts``.
+        Errors propagate: the caller decides what failing means."""
+        text, blocks = _message("", card)
+        resp = await self._client.chat_postMessage(
+            channel=channel_id, text=text, blocks=blocks, unfurl_links=False
+        )
+        if card.image_png:
+            await self._client.files_upload_v2(
+                channel=channel_id,
+                filename=card.image_name,
+                content=card.image_png,
+                title=card.title or card.image_name,
+            )
+        return str(resp.get("ts") or "")
+
     async def ephemeral(
         self,
         channel_id: str,

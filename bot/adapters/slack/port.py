@@ -12,7 +12,8 @@ from typing import Protocol
 from bot.adapters.slack.outbox import Outbox
 from bot.adapters.slack.roles import Roles
 from bot.adapters.slack.translate import Workspace
-from bot.core.events import Action, ChatMessage, CommandRequest, UserRef
+from bot.core.events import Action, ChatMessage, CommandRequest, CommunityRef, UserRef
+from bot.core.records import CommunitySettings
 
 
 class Service(Protocol):
@@ -25,6 +26,8 @@ class Service(Protocol):
     async def on_flag_review(
         self, flag_id: int, state: str, moderator: UserRef
     ) -> list[Action]: ...
+
+    async def community_settings(self, community: CommunityRef) -> CommunitySettings: ...
 
     @property
     def labels(self) -> tuple[str, ...]: ...

@@ -99,3 +99,10 @@ HTTP_READY = (
     "Slack: listening for HTTP requests on http://{host}:{port}{path} — set the app's Request URL "
     "to https://<your public host>{path}."
 )
+
+# The weekly summary (jobs): see docs/slack.md "Weekly summary".
+SUMMARY_NO_MOD_CHANNEL = (
+    "workspace {team} has no moderators' channel: the summary was not posted (set one with "
+    "`/emotion settings mod-channel here`)"
+)
+NOT_RUNNING = "the Slack adapter did not start within {seconds:.0f} s: the summary was not posted"
