@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.core.policy import DEFAULT_EMPATHY_THRESHOLD
+
 if TYPE_CHECKING:
     from bot.core.options import CoreOptions
 
@@ -84,7 +86,7 @@ class Settings(BaseSettings):
     slack_host: str = "127.0.0.1"
 
     # policies
-    empathy_threshold: float = 0.5
+    empathy_threshold: float = DEFAULT_EMPATHY_THRESHOLD  # from the dev set, see bot/core/policy.py
     empathy_member_cooldown_minutes: float = 360.0
     empathy_channel_cooldown_minutes: float = 10.0
     distress_threshold: float = 0.7
