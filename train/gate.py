@@ -14,7 +14,8 @@ The candidate is promoted only if its parity report (int8 against PyTorch, writt
 passes (``--min-parity``, or the serving model's own agreement less one point when that is lower:
 see :func:`required_parity`), it is better on the community slice (by more than
 ``--min-gain``), and it is not worse on the original split by more than ``--tolerance``. The
-decision and every number go to ``--out`` (JSON) and stdout; the exit status is 0 for either decision and 2 when something cannot be read.
+decision and every number go to ``--out`` (JSON) and stdout; the exit status is 0 for either
+decision and 2 when something cannot be read.
 No torch here: numpy, scikit-learn and onnxruntime only.
 """
 
