@@ -10,6 +10,7 @@ import pytest
 
 import classifier
 from classifier.scheme import EMOTION_LABELS
+from train.export import QUANT_VARIANTS
 
 pytestmark = pytest.mark.slow
 
@@ -22,7 +23,7 @@ def test_single_label_run_learns_and_is_packaged(emotion_run: Path) -> None:
     # The tiny model learns the keyword task far above chance (1/6) on the held-out test split.
     assert meta["metrics"]["test"]["accuracy"] >= 0.6
     assert meta["selection"]["epoch"] == max(log, key=lambda r: r["val_score"])["epoch"]
-    assert meta["quantization"]["variant"] in ("u8s8", "u8s8-reduce-range", "u8u8")
+    assert meta["quantization"]["variant"] in QUANT_VARIANTS
     for name in (
         "model.onnx",
         "tokenizer.json",
