@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -69,7 +68,6 @@ class EmotionClassifier:
         self._pad: int = tokenizer.token_to_id("[PAD]") or 0
         labels = artifact.scheme.labels
         self._thresholds = np.array([artifact.thresholds[label] for label in labels], np.float32)
-        self._lock = threading.Lock()  # guards nothing hot; only swapping internals in tests
 
     # --- public surface -------------------------------------------------------------------------
 
