@@ -28,6 +28,10 @@ class TrainConfig:
     seed: int = 13
     threads: int = 0  # 0: torch's default
     label_smoothing: float = 0.0  # single-label only
+    # Single-label: "sqrt" weights each class's loss by 1/sqrt(its share of the training data)
+    # (normalised to mean 1), so rare classes such as dair-ai's "surprise" count for more
+    # without the over-correction of full inverse-frequency weights. "none": plain cross-entropy.
+    class_weighting: str = "none"
     # Multi-label: start the output biases at the labels' log-odds in the training data, so the
     # first steps do not shove every logit down at once (which can kill a small head's ReLU units).
     prior_bias_init: bool = True
@@ -36,6 +40,12 @@ class TrainConfig:
     # Cap on training examples per epoch (0 = all); used by quick runs and tests.
     max_train_examples: int = 0
     max_eval_examples: int = 0
+
+    def __post_init__(self) -> None:
+        if self.class_weighting not in ("none", "sqrt"):
+            raise ValueError(
+                f"class_weighting must be 'none' or 'sqrt', not {self.class_weighting!r}"
+            )
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -120,10 +120,22 @@ def predict_scores(
     return out
 
 
-def _loss_fn(config: TrainConfig, multi_label: bool) -> nn.Module:
-    if multi_label:
+def class_weights(targets: np.ndarray, k: int, how: str) -> torch.Tensor | None:
+    """Per-class loss weights for single-label training (see ``TrainConfig.class_weighting``)."""
+    if how == "none":
+        return None
+    if how != "sqrt":
+        raise ValueError(f"unknown class weighting {how!r}: use 'none' or 'sqrt'")
+    counts = np.bincount(targets, minlength=k).astype(np.float64)
+    weights = 1.0 / np.sqrt(np.maximum(counts, 1.0) / counts.sum())
+    return torch.tensor(weights / weights.mean(), dtype=torch.float32)
+
+
+def _loss_fn(config: TrainConfig, train: Split) -> nn.Module:
+    if train.scheme.multi_label:
         return nn.BCEWithLogitsLoss()
-    return nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
+    weights = class_weights(train.targets, len(train.scheme.labels), config.class_weighting)
+    return nn.CrossEntropyLoss(weight=weights, label_smoothing=config.label_smoothing)
 
 
 def fine_tune(config: TrainConfig, train: Split, validation: Split) -> dict[str, Any]:
@@ -169,7 +181,7 @@ def fine_tune(config: TrainConfig, train: Split, validation: Split) -> dict[str,
     ]
     optimizer = torch.optim.AdamW(params, lr=config.lr)
     schedule = get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * total), total)
-    loss_fn = _loss_fn(config, multi)
+    loss_fn = _loss_fn(config, train)
     targets = torch.tensor(train.targets, dtype=torch.float32 if multi else torch.long)
 
     log_path = out / "train_log.jsonl"
@@ -201,7 +213,7 @@ def fine_tune(config: TrainConfig, train: Split, validation: Split) -> dict[str,
             schedule.step()
             optimizer.zero_grad(set_to_none=True)
             seen += len(batch)
-            running += float(loss)
+            running += float(loss.detach())
             if step % 20 == 0:
                 bar.set_postfix(
                     loss=f"{running / step:.4f}",

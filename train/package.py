@@ -4,7 +4,8 @@ check parity, evaluate, and write metadata and the model card.
 Steps (all outputs of a run stay under ``RUN/``; only the final int8 folder goes elsewhere):
 
 1. export the best checkpoint to ONNX and fuse it with ORT's transformer optimiser (fp32);
-2. quantise it in the three int8 variants of :data:`train.export.QUANT_VARIANTS`;
+2. smooth its activations (:mod:`train.smoothing`, calibrated on 512 training texts) and quantise
+   it in the int8 variants of :data:`train.export.QUANT_VARIANTS`;
 3. score the validation split with PyTorch, the fp32 ONNX model and each int8 model through
    ``classifier`` (the serving path), and keep the first variant in the order of
    :data:`~train.export.QUANT_VARIANTS` whose headline metric is within 0.5 points of fp32 and
@@ -45,6 +46,7 @@ from train.export import QUANT_VARIANTS, architecture, export_onnx, optimize_onn
 from train.metrics import headline, metrics_for, tune_thresholds
 from train.parity import compare, onnx_scores, torch_scores
 from train.plots import confusion_png
+from train.smoothing import activation_ranges, smooth
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +107,18 @@ def _confusion(
     confusion_png(matrix, names, path, title)
 
 
+def _calibration_ids(config: TrainConfig, tokenizer: Any, n: int = 512) -> list[list[int]]:
+    """Token ids of up to ``n`` training texts (seeded sample) for activation smoothing."""
+    train = load_split(config.data, "train")
+    rng = np.random.default_rng(config.seed)
+    picked = rng.permutation(len(train))[:n]
+    texts = [train.texts[i] for i in picked]
+    return [
+        list(ids)
+        for ids in tokenizer(texts, truncation=True, max_length=SERVING_MAX_LENGTH)["input_ids"]
+    ]
+
+
 def package_run(run: Path, *, model_out: Path | None = None, test_data: str | None = None) -> Path:
     """Package ``run`` (written by ``fit``) into ``model_out`` (default ``RUN/model``)."""
     started = time.perf_counter()
@@ -141,9 +155,15 @@ def package_run(run: Path, *, model_out: Path | None = None, test_data: str | No
         tune_thresholds(reference, validation.targets) if scheme.multi_label else None,
     )
 
+    calibration = _calibration_ids(config, tokenizer)
+    smoothed = smooth(
+        fp32, onnx_dir / "model-fp32-smoothed.onnx", activation_ranges(fp32, calibration)
+    )
     candidates: dict[str, Path] = {"fp32": fp32}
     for variant in QUANT_VARIANTS:
-        candidates[variant] = quantize_onnx(fp32, onnx_dir / f"model-{variant}.onnx", variant)
+        candidates[variant] = quantize_onnx(
+            fp32, onnx_dir / f"model-{variant}.onnx", variant, smoothed=smoothed
+        )
 
     report: dict[str, Any] = {"torch": {"validation_score": headline(ref_metrics)}}
     folders: dict[str, Path] = {}

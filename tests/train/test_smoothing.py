@@ -1,0 +1,67 @@
+"""Activation smoothing on the tiny DistilBERT export: the smoothed fp32 graph computes the same
+logits, its quantisation inputs get flatter, and the packaged run measured the smoothed variants."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+
+from train.export import QUANT_VARIANTS
+from train.smoothing import activation_ranges, first_ffn_output, smooth
+
+pytestmark = pytest.mark.slow
+
+
+def _logits(path: Path, ids: list[int]) -> np.ndarray:
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    input_ids = np.asarray([ids], dtype=np.int64)
+    feeds = {"input_ids": input_ids, "attention_mask": np.ones_like(input_ids)}
+    return session.run(["logits"], feeds)[0]
+
+
+def test_smoothing_keeps_the_fp32_function_and_flattens_ranges(
+    emotion_run: Path, tmp_path: Path
+) -> None:
+    fp32 = emotion_run / "onnx" / "model-fp32.onnx"
+    rng = np.random.default_rng(0)
+    calibration = [[101, *rng.integers(1000, 1100, size=n).tolist(), 102] for n in (3, 9, 17)]
+    ranges = activation_ranges(fp32, calibration)
+    assert ranges and all(r.ndim == 1 and (r >= 0).all() for r in ranges.values())
+
+    out = smooth(fp32, tmp_path / "smoothed.onnx", ranges, alpha=1.0)
+    graph = onnx.load(str(out)).graph
+    muls = [n for n in graph.node if n.name.endswith("_smooth")]
+    assert len(muls) == len({n.input[0] for n in muls}) and len(muls) >= 2 * 2  # 2 layers
+    for ids in ([101, 1050, 1077, 102], [101, *range(1000, 1030), 102]):
+        np.testing.assert_allclose(_logits(out, ids), _logits(fp32, ids), rtol=1e-4, atol=1e-4)
+
+    # alpha 1 divides each channel by its own calibration maximum: every channel now peaks at
+    # the same value (up to the common normalisation), where before the peaks differed.
+    after = activation_ranges(out, calibration)
+    for node in muls:
+        before_peak = ranges[node.input[0]]
+        after_peak = after[node.output[0]]
+        assert after_peak.max() / after_peak.min() < 1.0001 < before_peak.max() / before_peak.min()
+
+
+def test_the_first_ffn_output_is_found_through_the_smoothing_mul(emotion_run: Path) -> None:
+    onnx_dir = emotion_run / "onnx"
+    (plain,) = first_ffn_output(onnx_dir / "model-fp32.onnx")
+    (smoothed,) = first_ffn_output(onnx_dir / "model-fp32-smoothed.onnx")
+    assert plain == smoothed and "layer.0" in plain and "lin2" in plain  # DistilBERT's naming
+
+
+def test_the_run_measured_every_variant(emotion_run: Path) -> None:
+    parity = json.loads((emotion_run / "model" / "eval" / "parity.json").read_text())
+    assert set(QUANT_VARIANTS) <= set(parity)
+    for variant in QUANT_VARIANTS:
+        assert 0.0 <= parity[variant]["argmax_agreement"] <= 1.0
+    kept = onnx.load(str(emotion_run / "onnx" / "model-u8s8-per-channel-smooth-keep-ffn0.onnx"))
+    assert any(n.op_type == "MatMul" for n in kept.graph.node)  # the one fp32 MatMul
+    full = onnx.load(str(emotion_run / "onnx" / "model-u8s8-per-channel-smooth.onnx"))
+    assert not any(n.op_type == "MatMul" for n in full.graph.node)

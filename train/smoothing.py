@@ -1,0 +1,131 @@
+"""Activation smoothing before dynamic int8 quantisation (the idea of SmoothQuant, Xiao et al.).
+
+Dynamic quantisation gives each activation tensor one uint8 scale, so a few channels with large
+values (BERT-family encoders have them after LayerNorm and GELU, here up to 14x the median
+channel) leave the other channels only a few quantisation steps. Per-channel weight scales do not
+have that problem. Smoothing moves part of the activation range into the weights, exactly in
+fp32: for a MatMul ``X @ W`` with per-input-channel scales ``s``, ``(X / s) @ (s[:, None] * W)``
+is the same product, and ``X / s`` has a flatter range. ``s = max|X|^alpha / max|W|^(1 - alpha)``
+per channel, from activation maxima on calibration texts (training data, never the split that
+parity is measured on).
+
+In a post-LayerNorm encoder the scaled tensor also feeds the residual path, so the division is an
+explicit ``Mul`` node in front of each quantised MatMul/Attention (a few thousand multiplications
+per message). Measured on the GoEmotions model (int8 vs fp32 argmax agreement on dev, u8s8 with
+per-channel weights): no smoothing 96.9%; alpha 0.5 95.1%; 0.7 97.9%; 0.85 97.6%.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_ALPHA = 0.7
+SMOOTHED_OPS = ("MatMul", "Attention")
+GELU_OPS = ("Gelu", "BiasGelu", "FastGelu")
+
+
+def _targets(model: object) -> list[int]:
+    """Indices of the nodes whose second input is a constant weight matrix (what gets quantised).
+
+    Indices, not node objects: protobuf hands out a new wrapper object on every access.
+    """
+    graph = model.graph  # type: ignore[attr-defined]
+    weights = {i.name for i in graph.initializer if len(i.dims) == 2}
+    return [
+        i
+        for i, n in enumerate(graph.node)
+        if n.op_type in SMOOTHED_OPS and len(n.input) > 1 and n.input[1] in weights
+    ]
+
+
+def activation_ranges(
+    model_path: Path, calibration: Sequence[Sequence[int]]
+) -> dict[str, np.ndarray]:
+    """Per-channel max |x| of every target node's input over the calibration token sequences."""
+    import onnx
+    import onnxruntime as ort
+
+    model = onnx.load(str(model_path))
+    names = sorted({model.graph.node[i].input[0] for i in _targets(model)})
+    for name in names:  # expose the intermediate tensors as extra outputs
+        model.graph.output.append(
+            onnx.helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, None)
+        )
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    ranges: dict[str, np.ndarray] = {}
+    for ids in calibration:
+        if not ids:
+            continue
+        input_ids = np.asarray([ids], dtype=np.int64)
+        feeds = {"input_ids": input_ids, "attention_mask": np.ones_like(input_ids)}
+        for name, value in zip(names, session.run(names, feeds), strict=True):
+            peak = np.abs(value.reshape(-1, value.shape[-1])).max(axis=0)
+            ranges[name] = np.maximum(ranges[name], peak) if name in ranges else peak
+    return ranges
+
+
+def smooth(
+    src: Path, dst: Path, ranges: dict[str, np.ndarray], alpha: float = DEFAULT_ALPHA
+) -> Path:
+    """Write ``src`` with every target's input divided by ``s`` and its weight rows times ``s``."""
+    import onnx
+    from onnx import helper, numpy_helper
+
+    model = onnx.load(str(src))
+    initializers = {i.name: i for i in model.graph.initializer}
+    targets = set(_targets(model))
+    nodes = []
+    for index, node in enumerate(model.graph.node):
+        if index in targets and node.input[0] in ranges:
+            weight = numpy_helper.to_array(initializers[node.input[1]])
+            act = np.maximum(ranges[node.input[0]], 1e-5)
+            wmax = np.maximum(np.abs(weight).max(axis=1), 1e-5)
+            scale = act**alpha / wmax ** (1.0 - alpha)
+            scale = (scale / np.exp(np.log(scale).mean())).astype(np.float32)  # keep magnitudes
+            initializers[node.input[1]].CopyFrom(
+                numpy_helper.from_array((weight * scale[:, None]).astype(np.float32), node.input[1])
+            )
+            # A weight shared by two nodes would be scaled twice; exported encoders do not share.
+            inverse = f"{node.name}_smooth_inv_scale"
+            smoothed = f"{node.name}_smoothed_input"
+            model.graph.initializer.append(numpy_helper.from_array(1.0 / scale, inverse))
+            nodes.append(
+                helper.make_node(
+                    "Mul", [node.input[0], inverse], [smoothed], name=f"{node.name}_smooth"
+                )
+            )
+            node.input[0] = smoothed
+        nodes.append(node)
+    del model.graph.node[:]
+    model.graph.node.extend(nodes)
+    onnx.save(model, str(dst))
+    logger.info("smoothed %d nodes (alpha %.2f) into %s", len(targets), alpha, dst)
+    return dst
+
+
+def first_ffn_output(model_path: Path) -> list[str]:
+    """Name of the first layer's FFN output MatMul (the one fed by a GELU), if any.
+
+    The most quantisation-sensitive node measured on the GoEmotions model: keeping it in fp32 alone
+    recovers about a third of the int8 disagreement for 1/24 of the matrix work.
+    """
+    import onnx
+
+    model = onnx.load(str(model_path))
+    produced_by_gelu = {o for n in model.graph.node if n.op_type in GELU_OPS for o in n.output}
+    # Through the smoothing Mul, if there is one.
+    smoothing = {
+        n.output[0]: n.input[0] for n in model.graph.node if n.op_type == "Mul" and n.input
+    }
+    for node in model.graph.node:
+        if node.op_type == "MatMul":
+            source = smoothing.get(node.input[0], node.input[0])
+            if source in produced_by_gelu:
+                return [node.name]
+    return []
