@@ -51,6 +51,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     from bot import bench_explain
 
     bench_explain.register(bench)
+    from bot import bench_variants
+
+    bench_variants.register(bench)
 
 
 def _register_bench_core(bench: argparse._SubParsersAction) -> None:

@@ -65,3 +65,23 @@ def test_the_run_measured_every_variant(emotion_run: Path) -> None:
     assert any(n.op_type == "MatMul" for n in kept.graph.node)  # the one fp32 MatMul
     full = onnx.load(str(emotion_run / "onnx" / "model-u8s8-per-channel-smooth.onnx"))
     assert not any(n.op_type == "MatMul" for n in full.graph.node)
+
+
+def test_bench_variants_compares_the_run_folders(
+    emotion_run: Path, emotion_data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import argparse
+
+    from bot import bench_variants
+
+    parser = argparse.ArgumentParser()
+    bench_variants.register(parser.add_subparsers(dest="bench"))
+    folders = [emotion_run / f"model-{v}" for v in ("fp32", "u8s8-per-channel-smooth")]
+    options = ["--data", str(emotion_data), "--messages", "20", "--rounds", "1", "--json"]
+    args = parser.parse_args(["variants", *map(str, folders), *options])
+    assert args.func(args) == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    reference, smoothed = report["variants"]
+    assert reference["agreement"] == 1.0 and 0.5 <= smoothed["agreement"] <= 1.0
+    assert report["timed"] == 20 and smoothed["model_mb"] < reference["model_mb"]
+    assert all(row["p99_ms"] >= row["p50_ms"] > 0 for row in report["variants"])

@@ -1,0 +1,78 @@
+"""``emotion-bot bench variants``: model folders of the same model (the int8 variants a training
+run writes, ``RUN/model-*``) side by side in one process: top-label agreement with the first
+folder (give the fp32 one first) and single-message latency, tokenisation included.
+
+The folders take turns message by message, so a busy or throttled machine slows them all alike
+and the comparison stays fair even when the absolute numbers move. Ends with one JSON line (only
+that line with ``--json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bot.config import REPO_ROOT
+
+DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data" / "emotion"
+
+
+def register(bench: argparse._SubParsersAction) -> None:
+    p = bench.add_parser("variants", help="model folders side by side: agreement and latency")
+    p.add_argument("models", nargs="+", type=Path, help="model folders; the first is the reference")
+    p.add_argument(
+        "--data", default=str(DEFAULT_DATA), help="dataset folder (dair-ai or GoEmotions)"
+    )
+    p.add_argument("--split", default="test")
+    p.add_argument("--messages", type=int, default=1000, help="messages timed one at a time")
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=run_variants_bench)
+
+
+def run_variants_bench(args: argparse.Namespace) -> int:
+    import classifier
+    from train.data import load_split
+
+    split = load_split(args.data, args.split)
+    models = [classifier.load(path) for path in args.models]
+    reference = models[0].scores(split.texts).argmax(axis=1)
+    texts = split.texts[: args.messages]
+    for model in models:  # warm-up: first-call allocations
+        for text in texts[:50]:
+            model.predict([text])
+    latencies: list[list[float]] = [[] for _ in models]
+    for _ in range(args.rounds):
+        for text in texts:
+            for i, model in enumerate(models):
+                started = time.perf_counter()
+                model.predict([text])
+                latencies[i].append((time.perf_counter() - started) * 1000)
+    rows: list[dict[str, Any]] = []
+    for path, model, lat in zip(args.models, models, latencies, strict=True):
+        top = model.scores(split.texts).argmax(axis=1)
+        rows.append(
+            {
+                "model": str(path),
+                "agreement": round(float(np.mean(top == reference)), 4),
+                "p50_ms": round(statistics.median(lat), 3),
+                "p99_ms": round(float(np.percentile(lat, 99)), 3),
+                "model_mb": round((Path(path) / "model.onnx").stat().st_size / 2**20, 1),
+            }
+        )
+    if not args.json:
+        print(f"{len(split)} {args.split} texts for agreement, {len(texts)} x {args.rounds} timed")
+        print(f"{'model':<48} {'agreement':>9} {'p50 ms':>7} {'p99 ms':>7} {'MB':>6}")
+        for row in rows:
+            print(
+                f"{row['model'][-48:]:<48} {row['agreement']:>9.4f} {row['p50_ms']:>7.3f} "
+                f"{row['p99_ms']:>7.3f} {row['model_mb']:>6.1f}"
+            )
+    print(json.dumps({"n": len(split), "timed": len(texts) * args.rounds, "variants": rows}))
+    return 0
