@@ -32,9 +32,6 @@ class TrainConfig:
     # (normalised to mean 1), so rare classes such as dair-ai's "surprise" count for more
     # without the over-correction of full inverse-frequency weights. "none": plain cross-entropy.
     class_weighting: str = "none"
-    # Train through int8 rounding (train.qat), usually for one epoch from a trained checkpoint
-    # given as --base, so that the int8 export agrees more often with the fp32 model.
-    quant_aware: bool = False
     # Multi-label: start the output biases at the labels' log-odds in the training data, so the
     # first steps do not shove every logit down at once (which can kill a small head's ReLU units).
     prior_bias_init: bool = True

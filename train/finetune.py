@@ -161,11 +161,6 @@ def fine_tune(config: TrainConfig, train: Split, validation: Split) -> dict[str,
     tokenizer, model = load_base(config.base, train)
     if multi and config.prior_bias_init:
         init_prior_bias(model, train.targets)
-    if config.quant_aware:
-        from train.qat import attach_fake_quant
-
-        rounded = attach_fake_quant(model)
-        logger.info("quantisation-aware: %d linear layers round like int8", rounded)
     pad_id = tokenizer.pad_token_id or 0
     train_ids = encode(tokenizer, train.texts, config.max_length)
     val_ids = encode(tokenizer, validation.texts, config.max_length)
