@@ -2,8 +2,9 @@
 run writes, ``RUN/model-*``) side by side in one process: top-label agreement with the first
 folder (give the fp32 one first) and single-message latency, tokenisation included.
 
-The folders take turns message by message, so a busy or throttled machine slows them all alike
-and the comparison stays fair even when the absolute numbers move. Ends with one JSON line (only
+The folders take turns, a whole pass over the messages each, in an order that rotates every
+round, so a busy or throttled machine slows them all alike and the comparison stays fair even
+when the absolute numbers move. Ends with one JSON line (only
 that line with ``--json``).
 """
 
@@ -48,11 +49,14 @@ def run_variants_bench(args: argparse.Namespace) -> int:
         for text in texts[:50]:
             model.predict([text])
     latencies: list[list[float]] = [[] for _ in models]
-    for _ in range(args.rounds):
-        for text in texts:
-            for i, model in enumerate(models):
+    for round_ in range(args.rounds):
+        # Whole passes, the order rotating each round. (Alternating message by message would
+        # measure ORT's idle worker threads of one session spinning against the next session.)
+        for k in range(len(models)):
+            i = (k + round_) % len(models)
+            for text in texts:
                 started = time.perf_counter()
-                model.predict([text])
+                models[i].predict([text])
                 latencies[i].append((time.perf_counter() - started) * 1000)
     rows: list[dict[str, Any]] = []
     for path, model, lat in zip(args.models, models, latencies, strict=True):

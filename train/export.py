@@ -26,10 +26,11 @@ QUANT_VARIANTS: dict[str, dict[str, Any]] = {
     # In order of preference: fastest first, then fidelity ("smooth": activation smoothing first,
     # train.smoothing; "keep_first_ffn_output": that one MatMul stays fp32). ``package`` takes the
     # first variant that keeps the score and agrees with PyTorch on >= 99% of top labels, else the
-    # first that keeps the score. Measured on the GoEmotions model (agreement with PyTorch on dev,
-    # p50 on 22-token messages): u8s8 per-channel 96.9% at 2.4 ms; smoothed 97.9% at 2.9 ms (the
-    # 24 extra Mul nodes); plus the fp32 FFN output 98.3% at 3.2 ms; per-tensor scales and
-    # reduce_range lose the most (93.7% and 86.4%).
+    # first that keeps the score. Measured on the GoEmotions model (agreement with PyTorch on dev;
+    # p50 per dev comment, `emotion-bot bench variants`): u8s8 per-channel 96.9%, 2.54 ms;
+    # smoothed 97.9%, 2.45 ms (0 to 0.3 ms slower over several runs: 24 extra Mul nodes); plus
+    # the fp32 first FFN output 98.3%, 2.59 ms; per-tensor scales and reduce_range lose the most
+    # (93.7% and 86.4%).
     "u8s8-per-channel": _U8S8_PC,
     "u8s8-per-channel-smooth": {**_U8S8_PC, "smooth": True},
     "u8s8-per-channel-smooth-keep-ffn0": {
