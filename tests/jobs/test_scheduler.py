@@ -108,10 +108,26 @@ async def test_a_run_missed_while_down_happens_once(runtime, notifier, sqlite_ur
         await _stop(third)
 
 
+def _zone_without_a_slot_since(since: datetime) -> str:
+    """A time zone whose Monday-09:00 summary slot did not fall between ``since`` and now.
+
+    Otherwise a real slot inside the grace window (e.g. when the tests run on a Monday morning)
+    is rightly sent late, and the test would not be testing the skip.
+    """
+    for hours in range(-12, 15):
+        zone = f"Etc/GMT{-hours:+d}" if hours else "UTC"  # Etc/GMT-5 is UTC+5
+        trigger = CronTrigger(day_of_week="mon", hour=9, minute=0, timezone=zone)
+        if trigger.get_next_fire_time(None, since) > datetime.now(UTC) + timedelta(minutes=1):
+            return zone
+    raise AssertionError("every zone had a slot in the window")  # impossible for a 12-hour window
+
+
 async def test_a_run_missed_beyond_the_grace_time_is_skipped(runtime, notifier, sqlite_url):
+    too_late = datetime.now(UTC) - timedelta(seconds=runtime.options.summary_grace_s + 60)
+    zone = _zone_without_a_slot_since(too_late - timedelta(minutes=1))
+    await runtime.service.save_community_settings(COMMUNITY, CommunitySettings(timezone=zone))
     first = await _start(runtime, sqlite_url)
     first.scheduler.pause()
-    too_late = datetime.now(UTC) - timedelta(seconds=runtime.options.summary_grace_s + 60)
     first.scheduler.modify_job(SUMMARY, "default", next_run_time=too_late)
     await _stop(first)
     second = await _start(runtime, sqlite_url)
