@@ -63,6 +63,7 @@ def write_goemotions(folder: Path, sizes: tuple[int, int] = (480, 160), seed: in
 
 def tiny_distilbert(folder: Path) -> Path:
     """A randomly initialised 2-layer DistilBERT with the uncased WordPiece tokenizer."""
+    import torch
     from transformers import AutoTokenizer, DistilBertConfig, DistilBertModel
 
     from train.base import resolve_base
@@ -70,6 +71,9 @@ def tiny_distilbert(folder: Path) -> Path:
     config = DistilBertConfig(
         vocab_size=30522, dim=32, n_layers=2, n_heads=2, hidden_dim=64, max_position_embeddings=512
     )
+    # Seeded: otherwise the weights depend on whatever used torch's global generator earlier in
+    # the test run, and so do the tiny models trained from them.
+    torch.manual_seed(1)
     DistilBertModel(config).save_pretrained(folder)
     AutoTokenizer.from_pretrained(resolve_base("minilm")).save_pretrained(folder)
     return folder
