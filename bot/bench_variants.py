@@ -4,8 +4,7 @@ folder (give the fp32 one first) and single-message latency, tokenisation includ
 
 The folders take turns, a whole pass over the messages each, in an order that rotates every
 round, so a busy or throttled machine slows them all alike and the comparison stays fair even
-when the absolute numbers move. Ends with one JSON line (only
-that line with ``--json``).
+when the absolute numbers move. Ends with one JSON line (only that line with ``--json``).
 """
 
 from __future__ import annotations
@@ -43,7 +42,7 @@ def run_variants_bench(args: argparse.Namespace) -> int:
 
     split = load_split(args.data, args.split)
     models = [classifier.load(path) for path in args.models]
-    reference = models[0].scores(split.texts).argmax(axis=1)
+    tops = [model.scores(split.texts).argmax(axis=1) for model in models]
     texts = split.texts[: args.messages]
     for model in models:  # warm-up: first-call allocations
         for text in texts[:50]:
@@ -59,12 +58,11 @@ def run_variants_bench(args: argparse.Namespace) -> int:
                 models[i].predict([text])
                 latencies[i].append((time.perf_counter() - started) * 1000)
     rows: list[dict[str, Any]] = []
-    for path, model, lat in zip(args.models, models, latencies, strict=True):
-        top = model.scores(split.texts).argmax(axis=1)
+    for path, top, lat in zip(args.models, tops, latencies, strict=True):
         rows.append(
             {
                 "model": str(path),
-                "agreement": round(float(np.mean(top == reference)), 4),
+                "agreement": round(float(np.mean(top == tops[0])), 4),
                 "p50_ms": round(statistics.median(lat), 3),
                 "p99_ms": round(float(np.percentile(lat, 99)), 3),
                 "model_mb": round((Path(path) / "model.onnx").stat().st_size / 2**20, 1),

@@ -85,8 +85,10 @@ def smooth(
     initializers = {i.name: i for i in model.graph.initializer}
     targets = set(_targets(model))
     nodes = []
+    smoothed_count = 0
     for index, node in enumerate(model.graph.node):
         if index in targets and node.input[0] in ranges:
+            smoothed_count += 1
             weight = numpy_helper.to_array(initializers[node.input[1]])
             act = np.maximum(ranges[node.input[0]], 1e-5)
             wmax = np.maximum(np.abs(weight).max(axis=1), 1e-5)
@@ -109,7 +111,7 @@ def smooth(
     del model.graph.node[:]
     model.graph.node.extend(nodes)
     onnx.save(model, str(dst))
-    logger.info("smoothed %d nodes (alpha %.2f) into %s", len(targets), alpha, dst)
+    logger.info("smoothed %d nodes (alpha %.2f) into %s", smoothed_count, alpha, dst)
     return dst
 
 
@@ -117,7 +119,7 @@ def first_ffn_output(model_path: Path) -> list[str]:
     """Name of the first layer's FFN output MatMul (the one fed by a GELU), if any.
 
     The most quantisation-sensitive node measured on the GoEmotions model: keeping it in fp32 alone
-    recovers about a third of the int8 disagreement for 1/24 of the matrix work.
+    (after smoothing) lifts agreement with PyTorch from 97.9% to 98.3%, for 1/24 of the matrix work.
     """
     import onnx
 
