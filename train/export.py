@@ -24,20 +24,16 @@ OPSET = 17
 _U8S8_PC: dict[str, Any] = {"weight_type": "QInt8", "reduce_range": False, "per_channel": True}
 QUANT_VARIANTS: dict[str, dict[str, Any]] = {
     # In order of preference: fastest first, then fidelity ("smooth": activation smoothing first,
-    # train.smoothing; "keep_first_ffn_output": that one MatMul stays fp32). ``package`` takes the
-    # first variant that keeps the score and agrees with PyTorch on >= 99% of top labels, else the
-    # first that keeps the score. Measured on the GoEmotions model (agreement with PyTorch on dev;
-    # p50 per dev comment, `emotion-bot bench variants`): u8s8 per-channel 96.9%, 2.54 ms;
-    # smoothed 97.9%, 2.45 ms (0 to 0.3 ms slower over several runs: 24 extra Mul nodes); plus
-    # the fp32 first FFN output 98.3%, 2.59 ms; per-tensor scales and reduce_range lose the most
-    # (93.7% and 86.4%).
+    # train.smoothing; "blockwise": word embeddings and FFN output projections with int8 scales
+    # per block of 32 values, train.blockwise). ``package`` takes the first variant that keeps the
+    # score and agrees with PyTorch on >= 99% of top labels, else the first that keeps the score.
+    # Measured on the GoEmotions model (agreement with fp32 on dev, `emotion-bot bench variants`):
+    # u8s8 per-channel 96.9%; smoothed 97.9%; smoothed and block-wise 99.1%, about 0.3-1 ms a
+    # message slower than the plain variant (see train.blockwise); per-tensor scales and
+    # reduce_range lose the most (93.7% and 86.4%).
     "u8s8-per-channel": _U8S8_PC,
     "u8s8-per-channel-smooth": {**_U8S8_PC, "smooth": True},
-    "u8s8-per-channel-smooth-keep-ffn0": {
-        **_U8S8_PC,
-        "smooth": True,
-        "keep_first_ffn_output": True,
-    },
+    "u8s8-per-channel-smooth-blockwise": {**_U8S8_PC, "smooth": True, "blockwise": True},
     "u8u8-per-channel": {"weight_type": "QUInt8", "reduce_range": False, "per_channel": True},
     "u8s8": {"weight_type": "QInt8", "reduce_range": False, "per_channel": False},
     "u8s8-reduce-range": {"weight_type": "QInt8", "reduce_range": True, "per_channel": False},
@@ -83,12 +79,25 @@ def export_onnx(model: nn.Module, path: Path) -> Path:
 
 
 def optimize_onnx(
-    src: Path, dst: Path, *, model_type: str, num_heads: int, hidden_size: int
+    src: Path,
+    dst: Path,
+    *,
+    model_type: str,
+    num_heads: int,
+    hidden_size: int,
+    fuse_embeddings: bool = True,
 ) -> Path:
-    """Fuse attention, LayerNorm, GELU and skip connections with ORT's transformer optimiser."""
+    """Fuse attention, LayerNorm, GELU and skip connections with ORT's transformer optimiser.
+
+    ``fuse_embeddings=False`` leaves the word-embedding Gather on its own, for the block-wise
+    variant (a fused EmbedLayerNormalization can only be quantised with one scale for the table).
+    """
+    from onnxruntime.transformers.fusion_options import FusionOptions
     from onnxruntime.transformers.optimizer import optimize_model
 
     kind = "bert" if model_type in ("bert", "distilbert", "roberta") else model_type
+    options = FusionOptions(kind)
+    options.enable_embed_layer_norm = fuse_embeddings
     optimized = optimize_model(
         str(src),
         model_type=kind,
@@ -96,6 +105,7 @@ def optimize_onnx(
         hidden_size=hidden_size,
         opt_level=1,
         use_gpu=False,
+        optimization_options=options,
     )
     logger.info("ORT fusions: %s", optimized.get_fused_operator_statistics())
     optimized.save_model_to_file(str(dst))
@@ -103,23 +113,34 @@ def optimize_onnx(
 
 
 def quantize_onnx(
-    src: Path, dst: Path, variant: str = "u8s8", *, smoothed: Path | None = None
+    src: Path,
+    dst: Path,
+    variant: str = "u8s8",
+    *,
+    smoothed: Path | None = None,
+    smoothed_unfused: Path | None = None,
 ) -> Path:
     """Dynamic int8 quantisation of the MatMul/Attention weights.
 
-    Smoothed variants quantise ``smoothed`` (``src`` after :func:`train.smoothing.smooth`).
+    Smoothed variants quantise ``smoothed`` (``src`` after :func:`train.smoothing.smooth`); the
+    block-wise one quantises ``smoothed_unfused`` (the same, optimised without the embedding
+    fusion) and then makes its word embeddings and FFN outputs block-wise (:mod:`train.blockwise`).
     """
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    from train.smoothing import first_ffn_output
+    from train import blockwise
 
     spec = QUANT_VARIANTS[variant]
-    if spec.get("smooth"):
+    if spec.get("blockwise"):
+        if smoothed_unfused is None:
+            raise ValueError(f"variant {variant} needs the smoothed, unfused-embedding model")
+        src = smoothed_unfused
+    elif spec.get("smooth"):
         if smoothed is None:
             raise ValueError(f"variant {variant} needs the smoothed fp32 model")
         src = smoothed
-    keep = first_ffn_output(src) if spec.get("keep_first_ffn_output") else []
+    keep = blockwise.ffn_outputs(onnx.load(str(src))) if spec.get("blockwise") else []
     quantize_dynamic(
         str(src),
         str(dst),
@@ -127,9 +148,16 @@ def quantize_onnx(
         reduce_range=spec["reduce_range"],
         per_channel=spec["per_channel"],
         nodes_to_exclude=keep,
+        # The block-wise variant leaves its word-embedding Gather to train.blockwise.
+        op_types_to_quantize=["MatMul", "Attention"] if spec.get("blockwise") else None,
         # Fused ops (Attention, SkipLayerNorm) hide some output types from shape inference.
         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
     )
+    if spec.get("blockwise"):
+        model = blockwise.quantize_matmuls_blockwise(onnx.load(str(dst)), keep)
+        if not blockwise.quantize_word_embeddings(model):
+            logger.warning("%s: no word-embedding Gather to quantise block-wise", variant)
+        onnx.save(model, str(dst))
     return dst
 
 

@@ -159,10 +159,25 @@ def package_run(run: Path, *, model_out: Path | None = None, test_data: str | No
     smoothed = smooth(
         fp32, onnx_dir / "model-fp32-smoothed.onnx", activation_ranges(fp32, calibration)
     )
+    unfused = optimize_onnx(
+        fp32_raw,
+        onnx_dir / "model-fp32-unfused-embeddings.onnx",
+        **architecture(model),
+        fuse_embeddings=False,
+    )
+    smoothed_unfused = smooth(
+        unfused,
+        onnx_dir / "model-fp32-unfused-embeddings-smoothed.onnx",
+        activation_ranges(unfused, calibration),
+    )
     candidates: dict[str, Path] = {"fp32": fp32}
     for variant in QUANT_VARIANTS:
         candidates[variant] = quantize_onnx(
-            fp32, onnx_dir / f"model-{variant}.onnx", variant, smoothed=smoothed
+            fp32,
+            onnx_dir / f"model-{variant}.onnx",
+            variant,
+            smoothed=smoothed,
+            smoothed_unfused=smoothed_unfused,
         )
 
     report: dict[str, Any] = {"torch": {"validation_score": headline(ref_metrics)}}

@@ -12,7 +12,8 @@ import onnxruntime as ort
 import pytest
 
 from train.export import QUANT_VARIANTS
-from train.smoothing import activation_ranges, first_ffn_output, smooth
+from train.blockwise import ffn_outputs
+from train.smoothing import activation_ranges, smooth
 
 pytestmark = pytest.mark.slow
 
@@ -49,11 +50,12 @@ def test_smoothing_keeps_the_fp32_function_and_flattens_ranges(
         assert after_peak.max() / after_peak.min() < 1.0001 < before_peak.max() / before_peak.min()
 
 
-def test_the_first_ffn_output_is_found_through_the_smoothing_mul(emotion_run: Path) -> None:
+def test_the_ffn_outputs_are_found_through_the_smoothing_mul(emotion_run: Path) -> None:
     onnx_dir = emotion_run / "onnx"
-    (plain,) = first_ffn_output(onnx_dir / "model-fp32.onnx")
-    (smoothed,) = first_ffn_output(onnx_dir / "model-fp32-smoothed.onnx")
-    assert plain == smoothed and "layer.0" in plain and "lin2" in plain  # DistilBERT's naming
+    plain = ffn_outputs(onnx.load(str(onnx_dir / "model-fp32.onnx")))
+    smoothed = ffn_outputs(onnx.load(str(onnx_dir / "model-fp32-smoothed.onnx")))
+    assert plain == smoothed and len(plain) == 2  # one per layer
+    assert all("lin2" in name for name in plain)  # DistilBERT's FFN output projection
 
 
 def test_the_run_measured_every_variant(emotion_run: Path) -> None:
@@ -61,8 +63,10 @@ def test_the_run_measured_every_variant(emotion_run: Path) -> None:
     assert set(QUANT_VARIANTS) <= set(parity)
     for variant in QUANT_VARIANTS:
         assert 0.0 <= parity[variant]["argmax_agreement"] <= 1.0
-    kept = onnx.load(str(emotion_run / "onnx" / "model-u8s8-per-channel-smooth-keep-ffn0.onnx"))
-    assert any(n.op_type == "MatMul" for n in kept.graph.node)  # the one fp32 MatMul
+    blockwise = onnx.load(str(emotion_run / "onnx" / "model-u8s8-per-channel-smooth-blockwise.onnx"))
+    ops = [n.op_type for n in blockwise.graph.node]
+    assert ops.count("MatMulNBits") == 2 and ops.count("GatherBlockQuantized") == 1
+    assert "MatMul" not in ops and "EmbedLayerNormalization" not in ops
     full = onnx.load(str(emotion_run / "onnx" / "model-u8s8-per-channel-smooth.onnx"))
     assert not any(n.op_type == "MatMul" for n in full.graph.node)
 
