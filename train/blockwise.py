@@ -122,8 +122,10 @@ def quantize_matmuls_blockwise(model: Any, names: list[str]) -> Any:
 
     if not names:
         return model
+    # nodes_to_include only adds to the op types it quantises anyway; exclusion is what restricts.
+    others = [n.name for n in model.graph.node if n.name not in set(names)]
     quantizer = MatMulNBitsQuantizer(
-        model, bits=8, block_size=BLOCK, accuracy_level=4, nodes_to_include=names
+        model, bits=8, block_size=BLOCK, accuracy_level=4, nodes_to_exclude=others
     )
     quantizer.process()
     return quantizer.model.model

@@ -119,8 +119,20 @@ def _calibration_ids(config: TrainConfig, tokenizer: Any, n: int = 512) -> list[
     ]
 
 
-def package_run(run: Path, *, model_out: Path | None = None, test_data: str | None = None) -> Path:
-    """Package ``run`` (written by ``fit``) into ``model_out`` (default ``RUN/model``)."""
+def package_run(
+    run: Path,
+    *,
+    model_out: Path | None = None,
+    test_data: str | None = None,
+    variant: str | None = None,
+) -> Path:
+    """Package ``run`` (written by ``fit``) into ``model_out`` (default ``RUN/model``).
+
+    ``variant`` overrides the automatic choice of int8 variant (all are still measured).
+    """
+    if variant is not None and variant not in QUANT_VARIANTS:
+        choices = ", ".join(QUANT_VARIANTS)
+        raise ValueError(f"unknown int8 variant {variant!r}; choose from {choices}")
     started = time.perf_counter()
     ckpt = run / "checkpoint"
     config = TrainConfig.from_json(json.loads((run / "training_config.json").read_text()))
@@ -171,11 +183,11 @@ def package_run(run: Path, *, model_out: Path | None = None, test_data: str | No
         activation_ranges(unfused, calibration),
     )
     candidates: dict[str, Path] = {"fp32": fp32}
-    for variant in QUANT_VARIANTS:
-        candidates[variant] = quantize_onnx(
+    for name in QUANT_VARIANTS:
+        candidates[name] = quantize_onnx(
             fp32,
-            onnx_dir / f"model-{variant}.onnx",
-            variant,
+            onnx_dir / f"model-{name}.onnx",
+            name,
             smoothed=smoothed,
             smoothed_unfused=smoothed_unfused,
         )
@@ -208,8 +220,13 @@ def package_run(run: Path, *, model_out: Path | None = None, test_data: str | No
     # The first (fastest) variant that keeps the score and agrees; else the first that keeps the
     # score (the agreement shortfall is then recorded in the parity report); else the most faithful.
     chosen = (
-        agrees or keeps_score or [max(QUANT_VARIANTS, key=lambda v: report[v]["argmax_agreement"])]
-    )[0]
+        variant
+        or (
+            agrees
+            or keeps_score
+            or [max(QUANT_VARIANTS, key=lambda v: report[v]["argmax_agreement"])]
+        )[0]
+    )
     report["chosen"] = chosen
     report["int8_vs_fp32"] = compare(scores_of["fp32"], scores_of[chosen])
     logger.info("chosen int8 variant: %s", chosen)

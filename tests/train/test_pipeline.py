@@ -107,3 +107,15 @@ def test_training_is_reproducible(tiny_root: Path, tiny_base: Path, emotion_data
     assert np.allclose(
         runs[0]["metrics"]["confusion_matrix"], runs[1]["metrics"]["confusion_matrix"]
     )
+
+
+def test_package_ships_the_variant_asked_for(emotion_run: Path, tmp_path: Path) -> None:
+    from train.package import package_run
+
+    out = package_run(emotion_run, model_out=tmp_path / "fast", variant="u8s8-per-channel")
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["quantization"]["variant"] == "u8s8-per-channel"
+    assert meta["parity"]["chosen"] == "u8s8-per-channel"
+    assert classifier.load(out).predict(["i feel so happy today"])[0].label in EMOTION_LABELS
+    with pytest.raises(ValueError, match="unknown int8 variant 'u9'"):
+        package_run(emotion_run, model_out=tmp_path / "bad", variant="u9")

@@ -11,8 +11,8 @@ import onnx
 import onnxruntime as ort
 import pytest
 
-from train.export import QUANT_VARIANTS
 from train.blockwise import ffn_outputs
+from train.export import QUANT_VARIANTS
 from train.smoothing import activation_ranges, smooth
 
 pytestmark = pytest.mark.slow
@@ -63,8 +63,8 @@ def test_the_run_measured_every_variant(emotion_run: Path) -> None:
     assert set(QUANT_VARIANTS) <= set(parity)
     for variant in QUANT_VARIANTS:
         assert 0.0 <= parity[variant]["argmax_agreement"] <= 1.0
-    blockwise = onnx.load(str(emotion_run / "onnx" / "model-u8s8-per-channel-smooth-blockwise.onnx"))
-    ops = [n.op_type for n in blockwise.graph.node]
+    blockwise = emotion_run / "onnx" / "model-u8s8-per-channel-smooth-blockwise.onnx"
+    ops = [n.op_type for n in onnx.load(str(blockwise)).graph.node]
     assert ops.count("MatMulNBits") == 2 and ops.count("GatherBlockQuantized") == 1
     assert "MatMul" not in ops and "EmbedLayerNormalization" not in ops
     full = onnx.load(str(emotion_run / "onnx" / "model-u8s8-per-channel-smooth.onnx"))
