@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import onnx
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from classifier.artifact import (
@@ -38,6 +39,7 @@ from classifier.artifact import (
     write_json,
 )
 from classifier.scheme import LabelScheme
+from train import blockwise
 from train.base import describe_base
 from train.card import model_card
 from train.config import TrainConfig
@@ -180,7 +182,9 @@ def package_run(
     smoothed_unfused = smooth(
         unfused,
         onnx_dir / "model-fp32-unfused-embeddings-smoothed.onnx",
-        activation_ranges(unfused, calibration),
+        blockwise.without_ffn_output_inputs(
+            onnx.load(str(unfused)), activation_ranges(unfused, calibration)
+        ),
     )
     candidates: dict[str, Path] = {"fp32": fp32}
     for name in QUANT_VARIANTS:

@@ -67,6 +67,10 @@ def test_the_run_measured_every_variant(emotion_run: Path) -> None:
     ops = [n.op_type for n in onnx.load(str(blockwise)).graph.node]
     assert ops.count("MatMulNBits") == 2 and ops.count("GatherBlockQuantized") == 1
     assert "MatMul" not in ops and "EmbedLayerNormalization" not in ops
+    graph = onnx.load(str(blockwise)).graph
+    smoothed = {n.output[0] for n in graph.node if n.name.endswith("_smooth")}
+    assert smoothed  # the int8 nodes are smoothed, the block-wise FFN outputs are not
+    assert not any(n.input[0] in smoothed for n in graph.node if n.op_type == "MatMulNBits")
     full = onnx.load(str(emotion_run / "onnx" / "model-u8s8-per-channel-smooth.onnx"))
     assert not any(n.op_type == "MatMul" for n in full.graph.node)
 
