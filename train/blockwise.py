@@ -19,7 +19,9 @@ Both get scales per block of 32 values instead:
 
 Measured (``emotion-bot bench variants``, GoEmotions dev): smoothed u8s8 97.9%; plus block-wise
 embeddings 97.95%; plus block-wise FFN outputs in layers 0-2 99.10%, in all six 99.12%. The file
-grows from 21.9 to 24.8 MB.
+grows from 21.9 to 24.8 MB, and a message takes 0.3-0.8 ms longer than with plain u8s8 (p50 2.75
+against 2.48 ms per dev comment in one run): ORT's profiler puts the six MatMulNBits at about the
+time of the other 18 int8 MatMuls together on this AVX2 CPU.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ QUANT_VARIANTS: dict[str, dict[str, Any]] = {
     # per block of 32 values, train.blockwise). ``package`` takes the first variant that keeps the
     # score and agrees with PyTorch on >= 99% of top labels, else the first that keeps the score.
     # Measured on the GoEmotions model (agreement with fp32 on dev, `emotion-bot bench variants`):
-    # u8s8 per-channel 96.9%; smoothed 97.9%; smoothed and block-wise 99.1%, about 0.3-1 ms a
+    # u8s8 per-channel 96.9%; smoothed 97.9%; smoothed and block-wise 99.1%, 0.3-0.8 ms a
     # message slower than the plain variant (see train.blockwise); per-tensor scales and
     # reduce_range lose the most (93.7% and 86.4%).
     "u8s8-per-channel": _U8S8_PC,
