@@ -35,6 +35,9 @@ class TrainConfig:
     # Multi-label: start the output biases at the labels' log-odds in the training data, so the
     # first steps do not shove every logit down at once (which can kill a small head's ReLU units).
     prior_bias_init: bool = True
+    # Exponential moving average of the weights (see ``train.ema``), scored on validation next to
+    # the raw weights at every epoch; 0 = off. 0.999 averages over roughly the last 1,000 steps.
+    ema_decay: float = 0.0
     # Extra training examples (a file in the dataset's format), e.g. community labels (retraining).
     extra_train: str | None = None
     # Cap on training examples per epoch (0 = all); used by quick runs and tests.

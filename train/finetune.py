@@ -29,6 +29,7 @@ from transformers import (
 
 from train.config import TrainConfig
 from train.data import Split
+from train.ema import WeightEMA
 from train.metrics import headline, metrics_for, tune_thresholds
 
 logger = logging.getLogger(__name__)
@@ -141,6 +142,9 @@ def _loss_fn(config: TrainConfig, train: Split) -> nn.Module:
 def fine_tune(config: TrainConfig, train: Split, validation: Split) -> dict[str, Any]:
     """Train for ``config.epochs``; keep the epoch with the best validation score.
 
+    With ``config.ema_decay`` set, the moving average of the weights is scored as well at each
+    epoch, and whichever of the two scores better on validation is the candidate.
+
     Returns the selection record (epoch, validation metrics, thresholds) also saved as
     ``OUT/checkpoint/selection.json``.
     """
@@ -184,6 +188,7 @@ def fine_tune(config: TrainConfig, train: Split, validation: Split) -> dict[str,
     loss_fn = _loss_fn(config, train)
     targets = torch.tensor(train.targets, dtype=torch.float32 if multi else torch.long)
 
+    ema = WeightEMA(model, config.ema_decay) if config.ema_decay else None
     log_path = out / "train_log.jsonl"
     best: dict[str, Any] = {"score": -1.0}
     logger.info(
@@ -212,6 +217,8 @@ def fine_tune(config: TrainConfig, train: Split, validation: Split) -> dict[str,
             optimizer.step()
             schedule.step()
             optimizer.zero_grad(set_to_none=True)
+            if ema is not None:
+                ema.update(model)
             seen += len(batch)
             running += float(loss.detach())
             if step % 20 == 0:
@@ -221,10 +228,18 @@ def fine_tune(config: TrainConfig, train: Split, validation: Split) -> dict[str,
                 )
         train_seconds = time.perf_counter() - started
 
-        scores = predict_scores(model, val_ids, pad_id, multi)
-        thresholds = tune_thresholds(scores, validation.targets) if multi else None
-        metrics = metrics_for(scores, validation.targets, validation.scheme, thresholds)
-        score = headline(metrics)
+        def evaluate() -> tuple[float, dict[str, Any], np.ndarray | None]:
+            scores = predict_scores(model, val_ids, pad_id, multi)
+            thresholds = tune_thresholds(scores, validation.targets) if multi else None
+            metrics = metrics_for(scores, validation.targets, validation.scheme, thresholds)
+            return headline(metrics), metrics, thresholds
+
+        candidates = {"raw": evaluate()}
+        if ema is not None:
+            with ema.applied(model):
+                candidates["ema"] = evaluate()
+        weights = max(candidates, key=lambda name: candidates[name][0])
+        score, metrics, thresholds = candidates[weights]
         record: dict[str, Any] = {
             "epoch": epoch,
             "train_loss": running / max(1, steps_per_epoch),
@@ -237,6 +252,10 @@ def fine_tune(config: TrainConfig, train: Split, validation: Split) -> dict[str,
                 if k in metrics
             },
         }
+        if ema is not None:
+            record["weights"] = weights
+            record["val_score_raw"] = candidates["raw"][0]
+            record["val_score_ema"] = candidates["ema"][0]
         with log_path.open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(record) + "\n")
         logger.info("epoch %d: %s", epoch, record)
@@ -244,15 +263,20 @@ def fine_tune(config: TrainConfig, train: Split, validation: Split) -> dict[str,
             best = {
                 "score": score,
                 "epoch": epoch,
+                "weights": weights,
                 "metrics": metrics,
                 "thresholds": None if thresholds is None else thresholds.tolist(),
             }
-            model.save_pretrained(ckpt)
+            if weights == "ema" and ema is not None:
+                with ema.applied(model):
+                    model.save_pretrained(ckpt)
+            else:
+                model.save_pretrained(ckpt)
             tokenizer.save_pretrained(ckpt)
             (ckpt / "selection.json").write_text(json.dumps(best, indent=2), encoding="utf-8")
             (ckpt / "labels.json").write_text(
                 json.dumps(train.scheme.to_json(), indent=2), encoding="utf-8"
             )
             config.save(ckpt / "training_config.json")
-            logger.info("new best (%.4f) saved to %s", score, ckpt)
+            logger.info("new best (%.4f, %s weights) saved to %s", score, weights, ckpt)
     return best
