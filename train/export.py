@@ -24,18 +24,15 @@ OPSET = 17
 _U8S8_PC: dict[str, Any] = {"weight_type": "QInt8", "reduce_range": False, "per_channel": True}
 QUANT_VARIANTS: dict[str, dict[str, Any]] = {
     # In order of preference: fastest first, then fidelity ("smooth": activation smoothing first,
-    # train.smoothing; "grouped": block-wise word embeddings and FFN output projections cut into
-    # channel groups with their own scales, train.grouped; "blockwise": word embeddings and FFN
-    # output projections with int8 scales per block of 32 values, train.blockwise). ``package``
-    # takes the first variant that keeps the score and agrees with PyTorch on >= 99% of top
-    # labels, else the first that keeps the score.
+    # train.smoothing; "blockwise": word embeddings and FFN output projections with int8 scales
+    # per block of 32 values, train.blockwise). ``package`` takes the first variant that keeps the
+    # score and agrees with PyTorch on >= 99% of top labels, else the first that keeps the score.
     # Measured on the GoEmotions model (agreement with fp32 on dev, `emotion-bot bench variants`):
     # u8s8 per-channel 96.9%; smoothed 97.9%; smoothed and block-wise 99.1%, 0.3-0.8 ms a
     # message slower than the plain variant (see train.blockwise); per-tensor scales and
     # reduce_range lose the most (93.7% and 86.4%).
     "u8s8-per-channel": _U8S8_PC,
     "u8s8-per-channel-smooth": {**_U8S8_PC, "smooth": True},
-    "u8s8-per-channel-smooth-grouped": {**_U8S8_PC, "smooth": True, "grouped": True},
     "u8s8-per-channel-smooth-blockwise": {**_U8S8_PC, "smooth": True, "blockwise": True},
     "u8u8-per-channel": {"weight_type": "QUInt8", "reduce_range": False, "per_channel": True},
     "u8s8": {"weight_type": "QInt8", "reduce_range": False, "per_channel": False},
@@ -122,15 +119,12 @@ def quantize_onnx(
     *,
     smoothed: Path | None = None,
     smoothed_unfused: Path | None = None,
-    grouped: Path | None = None,
 ) -> Path:
     """Dynamic int8 quantisation of the MatMul/Attention weights.
 
     Smoothed variants quantise ``smoothed`` (``src`` after :func:`train.smoothing.smooth`); the
     block-wise one quantises ``smoothed_unfused`` (the same, optimised without the embedding
     fusion) and then makes its word embeddings and FFN outputs block-wise (:mod:`train.blockwise`).
-    The grouped one quantises ``grouped`` (``smoothed_unfused`` after
-    :func:`train.grouped.group_ffn_outputs`) and makes its word embeddings block-wise.
     """
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -138,11 +132,7 @@ def quantize_onnx(
     from train import blockwise
 
     spec = QUANT_VARIANTS[variant]
-    if spec.get("grouped"):
-        if grouped is None:
-            raise ValueError(f"variant {variant} needs the grouped, smoothed fp32 model")
-        src = grouped
-    elif spec.get("blockwise"):
+    if spec.get("blockwise"):
         if smoothed_unfused is None:
             raise ValueError(f"variant {variant} needs the smoothed, unfused-embedding model")
         src = smoothed_unfused
@@ -151,7 +141,6 @@ def quantize_onnx(
             raise ValueError(f"variant {variant} needs the smoothed fp32 model")
         src = smoothed
     keep = blockwise.ffn_outputs(onnx.load(str(src))) if spec.get("blockwise") else []
-    unfused = bool(spec.get("blockwise") or spec.get("grouped"))
     quantize_dynamic(
         str(src),
         str(dst),
@@ -159,12 +148,12 @@ def quantize_onnx(
         reduce_range=spec["reduce_range"],
         per_channel=spec["per_channel"],
         nodes_to_exclude=keep,
-        # These variants leave their word-embedding Gather to train.blockwise.
-        op_types_to_quantize=["MatMul", "Attention"] if unfused else None,
+        # The block-wise variant leaves its word-embedding Gather to train.blockwise.
+        op_types_to_quantize=["MatMul", "Attention"] if spec.get("blockwise") else None,
         # Fused ops (Attention, SkipLayerNorm) hide some output types from shape inference.
         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
     )
-    if unfused:
+    if spec.get("blockwise"):
         model = blockwise.quantize_matmuls_blockwise(onnx.load(str(dst)), keep)
         if not blockwise.quantize_word_embeddings(model):
             logger.warning("%s: no word-embedding Gather to quantise block-wise", variant)

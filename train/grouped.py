@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_GROUPS = (32,)
 
 
-def _initializer(graph: Any, name: str) -> Any:  # the TensorProto, or None
+def _initializer(graph: Any, name: str) -> Any | None:
     return next((i for i in graph.initializer if i.name == name), None)
 
 

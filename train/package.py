@@ -45,7 +45,6 @@ from train.card import model_card
 from train.config import TrainConfig
 from train.data import DataError, Split, label_ids, load_split
 from train.export import QUANT_VARIANTS, architecture, export_onnx, optimize_onnx, quantize_onnx
-from train.grouped import group_ffn_outputs
 from train.metrics import headline, metrics_for, tune_thresholds
 from train.parity import compare, onnx_scores, torch_scores
 from train.plots import confusion_png
@@ -180,17 +179,13 @@ def package_run(
         **architecture(model),
         fuse_embeddings=False,
     )
-    unfused_ranges = activation_ranges(unfused, calibration)
     smoothed_unfused = smooth(
         unfused,
         onnx_dir / "model-fp32-unfused-embeddings-smoothed.onnx",
-        blockwise.without_ffn_output_inputs(onnx.load(str(unfused)), unfused_ranges),
+        blockwise.without_ffn_output_inputs(
+            onnx.load(str(unfused)), activation_ranges(unfused, calibration)
+        ),
     )
-    # Smoothing leaves the GELU outputs as they are, so their calibrated ranges still hold.
-    grouped_model = onnx.load(str(smoothed_unfused))
-    group_ffn_outputs(grouped_model, unfused_ranges)
-    grouped = onnx_dir / "model-fp32-unfused-embeddings-smoothed-grouped.onnx"
-    onnx.save(grouped_model, str(grouped))
     candidates: dict[str, Path] = {"fp32": fp32}
     for name in QUANT_VARIANTS:
         candidates[name] = quantize_onnx(
@@ -199,7 +194,6 @@ def package_run(
             name,
             smoothed=smoothed,
             smoothed_unfused=smoothed_unfused,
-            grouped=grouped,
         )
 
     report: dict[str, Any] = {"torch": {"validation_score": headline(ref_metrics)}}

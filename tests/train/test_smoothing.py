@@ -71,11 +71,6 @@ def test_the_run_measured_every_variant(emotion_run: Path) -> None:
     smoothed = {n.output[0] for n in graph.node if n.name.endswith("_smooth")}
     assert smoothed  # the int8 nodes are smoothed, the block-wise FFN outputs are not
     assert not any(n.input[0] in smoothed for n in graph.node if n.op_type == "MatMulNBits")
-    grouped = emotion_run / "onnx" / "model-u8s8-per-channel-smooth-grouped.onnx"
-    ops = [n.op_type for n in onnx.load(str(grouped)).graph.node]
-    assert ops.count("Split") == 2 and ops.count("Sum") == 2  # one FFN output per layer
-    assert ops.count("GatherBlockQuantized") == 1 and "MatMulNBits" not in ops
-    assert "MatMul" not in ops and "EmbedLayerNormalization" not in ops
     full = onnx.load(str(emotion_run / "onnx" / "model-u8s8-per-channel-smooth.onnx"))
     assert not any(n.op_type == "MatMul" for n in full.graph.node)
 
