@@ -175,16 +175,18 @@ class EmotionClassifier:
         return np.full(len(labels), 1.0 / len(labels), dtype=np.float32)
 
     def _to_prediction(self, probs: np.ndarray, note: str | None) -> Prediction:
+        # Vectorised and via tolist(): this runs once per chat message, next to a ~2 ms model.
         labels = self.scheme.labels
         top = int(probs.argmax())
         if self.scheme.multi_label:
-            over = [j for j in np.argsort(-probs) if probs[j] >= self._thresholds[j]]
-            chosen = tuple(labels[j] for j in over) or (labels[top],)
+            over = np.flatnonzero(probs >= self._thresholds)
+            over = over[np.argsort(-probs[over], kind="stable")]
+            chosen = tuple(labels[j] for j in over.tolist()) or (labels[top],)
         else:
             chosen = (labels[top],)
         return Prediction(
             label=labels[top],
-            scores={label: float(p) for label, p in zip(labels, probs, strict=True)},
+            scores=dict(zip(labels, probs.tolist(), strict=True)),
             labels=chosen,
             model_version=self.version,
             note=note,
