@@ -45,6 +45,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--messages", type=int, default=2000)
     p.add_argument("--threads", type=int, default=0)
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="rounds of all three engines, in alternating order; medians reported (default 3)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_bench_model)
     _register_bench_core(bench)

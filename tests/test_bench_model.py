@@ -1,0 +1,53 @@
+"""``emotion-bot bench model`` on the tiny real models: three engines in fresh processes, several
+rounds in alternating order, medians and per-round speed-ups in the JSON line."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+pytestmark = pytest.mark.slow
+
+
+def test_bench_model_reports_medians_over_rounds(
+    emotion_run: Path, emotion_data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "bench", "model", "--model", str(emotion_run / "model"),
+            "--fp32", str(emotion_run / "model-fp32"), "--torch", str(emotion_run / "checkpoint"),
+            "--data", str(emotion_data), "--messages", "30", "--threads", "1",
+            "--rounds", "2", "--json",
+        ]
+    )  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0, out
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert summary["rounds"] == 2 and summary["messages"] == 30
+    ratios = summary["int8_vs_torch_speedup_by_round"]
+    assert len(ratios) == 2 and all(r > 0 for r in ratios)
+    assert summary["int8_vs_torch_speedup"] == pytest.approx(statistics.median(ratios))
+    for key in ("int8_p50_ms", "int8_p99_ms", "fp32_p50_ms", "torch_p50_ms", "peak_rss_mb"):
+        assert summary[key] > 0
+    assert summary["int8_p99_ms"] >= summary["int8_p50_ms"]
+    assert "median of 2 round(s)" in out and "per round:" in out
+
+
+def test_bench_model_names_a_missing_training_run(
+    emotion_run: Path, emotion_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "bench", "model", "--model", str(emotion_run / "model"),
+            "--fp32", str(tmp_path / "nowhere"), "--torch", str(emotion_run / "checkpoint"),
+            "--data", str(emotion_data), "--messages", "10", "--threads", "1", "--rounds", "1",
+        ]
+    )  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 1
+    assert f"{tmp_path / 'nowhere'} not found" in out
