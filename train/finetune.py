@@ -8,6 +8,7 @@ The test split is never looked at here.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -267,10 +268,7 @@ def fine_tune(config: TrainConfig, train: Split, validation: Split) -> dict[str,
                 "metrics": metrics,
                 "thresholds": None if thresholds is None else thresholds.tolist(),
             }
-            if weights == "ema" and ema is not None:
-                with ema.applied(model):
-                    model.save_pretrained(ckpt)
-            else:
+            with ema.applied(model) if weights == "ema" and ema else contextlib.nullcontext():
                 model.save_pretrained(ckpt)
             tokenizer.save_pretrained(ckpt)
             (ckpt / "selection.json").write_text(json.dumps(best, indent=2), encoding="utf-8")
