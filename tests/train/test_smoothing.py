@@ -38,6 +38,11 @@ def test_smoothing_keeps_the_fp32_function_and_flattens_ranges(
     graph = onnx.load(str(out)).graph
     muls = [n for n in graph.node if n.name.endswith("_smooth")]
     assert len(muls) == len({n.input[0] for n in muls}) and len(muls) >= 2 * 2  # 2 layers
+    # The attention-output projection's smoothing is folded into the value columns: the fused
+    # Attention feeds its MatMul directly, and the logits below stay the same.
+    attention_outputs = {n.output[0] for n in graph.node if n.op_type == "Attention"}
+    readers = [n for n in graph.node if set(n.input) & attention_outputs]
+    assert len(attention_outputs) == 2 and [n.op_type for n in readers] == ["MatMul", "MatMul"]
     for ids in ([101, 1050, 1077, 102], [101, *range(1000, 1030), 102]):
         np.testing.assert_allclose(_logits(out, ids), _logits(fp32, ids), rtol=1e-4, atol=1e-4)
 
