@@ -33,6 +33,14 @@ QUANT_VARIANTS: dict[str, dict[str, Any]] = {
     # reduce_range lose the most (93.7% and 86.4%).
     "u8s8-per-channel": _U8S8_PC,
     "u8s8-per-channel-smooth": {**_U8S8_PC, "smooth": True},
+    # Block-wise FFN outputs in the first three layers only, where quantising one alone cost the
+    # most agreement (train.blockwise); each MatMulNBits costs about 0.1 ms a message here.
+    "u8s8-per-channel-smooth-blockwise-early": {
+        **_U8S8_PC,
+        "smooth": True,
+        "blockwise": True,
+        "blockwise_layers": 3,
+    },
     "u8s8-per-channel-smooth-blockwise": {**_U8S8_PC, "smooth": True, "blockwise": True},
     "u8u8-per-channel": {"weight_type": "QUInt8", "reduce_range": False, "per_channel": True},
     "u8s8": {"weight_type": "QInt8", "reduce_range": False, "per_channel": False},
@@ -90,7 +98,8 @@ def optimize_onnx(
     """Fuse attention, LayerNorm, GELU and skip connections with ORT's transformer optimiser.
 
     ``fuse_embeddings=False`` leaves the word-embedding Gather on its own, for the block-wise
-    variant (a fused EmbedLayerNormalization can only be quantised with one scale for the table).
+    variant (a fused EmbedLayerNormalization can only be quantised with one scale for the table),
+    with the position and token-type lookups reduced to constants (:mod:`train.embeddings`).
     """
     from onnxruntime.transformers.fusion_options import FusionOptions
     from onnxruntime.transformers.optimizer import optimize_model
@@ -109,6 +118,12 @@ def optimize_onnx(
     )
     logger.info("ORT fusions: %s", optimized.get_fused_operator_statistics())
     optimized.save_model_to_file(str(dst))
+    if not fuse_embeddings:
+        import onnx
+
+        from train.embeddings import simplify_positions
+
+        onnx.save(simplify_positions(onnx.load(str(dst))), str(dst))
     return dst
 
 
@@ -140,7 +155,12 @@ def quantize_onnx(
         if smoothed is None:
             raise ValueError(f"variant {variant} needs the smoothed fp32 model")
         src = smoothed
-    keep = blockwise.ffn_outputs(onnx.load(str(src))) if spec.get("blockwise") else []
+    # The FFN outputs in graph order, i.e. by layer; "blockwise_layers" keeps the first ones.
+    keep = (
+        blockwise.ffn_outputs(onnx.load(str(src)))[: spec.get("blockwise_layers")]
+        if spec.get("blockwise")
+        else []
+    )
     quantize_dynamic(
         str(src),
         str(dst),

@@ -10,14 +10,13 @@ per channel, from activation maxima on calibration texts (training data, never t
 parity is measured on).
 
 In a post-LayerNorm encoder the scaled tensor also feeds the residual path, so the division is an
-explicit ``Mul`` node in front of each quantised MatMul/Attention (a few thousand multiplications
-per message), except in front of the attention-output projection, whose division is folded
-exactly into the value columns of the fused Attention before it. Measured on the GoEmotions model (int8 vs fp32 argmax agreement on dev, u8s8 with
-per-channel weights): no smoothing 96.9%; alpha 0.5 95.1%; 0.7 97.9%; 0.85 97.6%. The 24 ``Mul``
-nodes cost between nothing and 0.3 ms a message on the 2-core CPU (``emotion-bot bench variants``,
-p50 2.54 vs 2.45 ms on GoEmotions dev comments, 2.72 vs 2.83 ms on dair-ai messages, in runs that
-move by more than that), so ``package`` prefers the plain variant unless only a smoothed one
-reaches the agreement target.
+explicit ``Mul`` node in front of the quantised Attention and FFN-input MatMul of each layer (a
+few thousand multiplications, about 10 us of dispatch each on a chat message). In front of the
+attention-output projection no node is needed: the division is folded exactly into the value
+columns of the fused Attention before it. Measured on the GoEmotions model (int8 vs fp32 argmax
+agreement on dev, u8s8 with per-channel weights): no smoothing 96.9%; alpha 0.5 95.1%; 0.7 97.9%;
+0.85 97.6%. ``package`` prefers the plain variant unless only a smoothed one reaches the
+agreement target.
 """
 
 from __future__ import annotations

@@ -49,3 +49,29 @@ def test_a_model_without_an_input_ids_gather_is_left_alone(emotion_run: Path) ->
     before = model.SerializeToString()
     assert not blockwise.quantize_word_embeddings(model)  # already replaced: nothing to do
     assert model.SerializeToString() == before
+
+
+def test_blockwise_layers_limits_the_block_wise_ffn_outputs_to_the_first_layers(
+    emotion_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from train.export import QUANT_VARIANTS, quantize_onnx
+
+    onnx_dir = emotion_run / "onnx"
+    early = {**QUANT_VARIANTS["u8s8-per-channel-smooth-blockwise-early"], "blockwise_layers": 1}
+    monkeypatch.setitem(QUANT_VARIANTS, "first-layer-only", early)
+    out = quantize_onnx(
+        onnx_dir / "model-fp32.onnx",
+        tmp_path / "model.onnx",
+        "first-layer-only",
+        smoothed=onnx_dir / "model-fp32-smoothed.onnx",
+        smoothed_unfused=onnx_dir / "model-fp32-unfused-embeddings-smoothed.onnx",
+    )
+    nodes = onnx.load(str(out)).graph.node
+    block_wise = [n.name for n in nodes if n.op_type == "MatMulNBits"]
+    assert len(block_wise) == 1 and "layer.0" in block_wise[0]
+    assert sum(n.op_type == "MatMulInteger" and "lin2" in n.name for n in nodes) == 1  # layer 1
+    for ids in TEXTS:
+        reference = _logits(onnx_dir / "model-fp32.onnx", ids)
+        np.testing.assert_allclose(
+            _logits(out, ids), reference, atol=0.05 * np.abs(reference).max()
+        )
