@@ -27,14 +27,14 @@ QUANT_VARIANTS: dict[str, dict[str, Any]] = {
     # train.smoothing; "blockwise": word embeddings and FFN output projections with int8 scales
     # per block of 32 values, train.blockwise). ``package`` takes the first variant that keeps the
     # score and agrees with PyTorch on >= 99% of top labels, else the first that keeps the score.
-    # Measured on the GoEmotions model (agreement with fp32 on dev, `emotion-bot bench variants`):
-    # u8s8 per-channel 96.9%; smoothed 97.9%; smoothed and block-wise 99.1%, 0.3-0.8 ms a
-    # message slower than the plain variant (see train.blockwise); per-tensor scales and
+    # Measured on the GoEmotions model (agreement with PyTorch on dev): u8s8 per-channel 96.9%;
+    # smoothed 97.9%; block-wise FFN outputs in layers 0-2 99.06%, in all six 99.10% (each
+    # MatMulNBits costs about 0.1 ms a message, see train.blockwise); per-tensor scales and
     # reduce_range lose the most (93.7% and 86.4%).
     "u8s8-per-channel": _U8S8_PC,
     "u8s8-per-channel-smooth": {**_U8S8_PC, "smooth": True},
-    # Block-wise FFN outputs in the first three layers only, where quantising one alone cost the
-    # most agreement (train.blockwise); each MatMulNBits costs about 0.1 ms a message here.
+    # Block-wise FFN outputs in the first three layers only: there quantising one alone cost the
+    # most agreement (train.blockwise).
     "u8s8-per-channel-smooth-blockwise-early": {
         **_U8S8_PC,
         "smooth": True,
