@@ -1,11 +1,13 @@
 """``emotion-bot bench model``: the shipped int8 ONNX model, the fp32 ONNX model and the PyTorch
 model through a plain ``transformers`` pipeline, side by side on the same messages.
 
-Each engine runs in its own fresh process (so its peak RSS is its own) over the same texts:
-batch size 1 (one message at a time, as chat arrives; tokenisation included) and batched.
-``--rounds`` (default 3) repeats the three in alternating order and reports each figure's median;
-the speed-up is the median of the per-round int8/PyTorch ratios, so a slow minute on this shared
-machine does not land on one engine only.
+Each engine runs in its own process (so its peak RSS is its own), loaded once, over the same texts:
+batch size 1 (one message at a time, as chat arrives; tokenisation included) and batched. The
+engines take turns 100 messages at a time, in rotating order, so that a slow minute on this shared
+machine lands on all three alike (whole passes of one engine after another let a noisy minute
+fall on one engine only: the same int8/PyTorch ratio measured 3.45 and 5.51 in two rounds of one
+run). ``--rounds`` (default 3) repeats the pass; each figure is the median over rounds, and the
+speed-up the median of the per-round int8/PyTorch throughput ratios.
 The fp32 ONNX folder and the PyTorch checkpoint come from a training run (``runs/goemotions`` by
 default); they are not shipped, so on a fresh clone run the training first or pass ``--fp32`` and
 ``--torch``.
@@ -27,6 +29,8 @@ from bot.config import REPO_ROOT
 DEFAULT_RUN = REPO_ROOT / "runs" / "goemotions"
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data" / "emotion"
 BATCH = 32
+CHUNK = 100  # messages per turn
+PAUSE_S = 0.05
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -34,29 +38,23 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def _measure(predict_one: Any, predict_batch: Any, texts: list[str]) -> dict[str, float]:
-    for text in texts[:20]:  # warm-up: first-call allocations, lazy init
-        predict_one(text)
+def _timed(predict_one: Any, texts: list[str]) -> list[float]:
     latencies = []
-    started = time.perf_counter()
     for text in texts:
         t0 = time.perf_counter()
         predict_one(text)
         latencies.append((time.perf_counter() - t0) * 1000)
-    single_total = time.perf_counter() - started
-    started = time.perf_counter()
-    predict_batch(texts)
-    batched_total = time.perf_counter() - started
-    return {
-        "p50_ms": statistics.median(latencies),
-        "p99_ms": _percentile(latencies, 0.99),
-        "msgs_per_s": len(texts) / single_total,
-        "batched_msgs_per_s": len(texts) / batched_total,
-    }
+    return latencies
 
 
-def _worker(engine: str, path: str, texts: list[str], threads: int, queue: Any) -> None:
-    """Runs in a fresh process: load one engine, measure, report with this process's peak RSS."""
+def _worker(
+    engine: str, path: str, texts: list[str], threads: int, inbox: Any, outbox: Any
+) -> None:
+    """Runs in its own process: load one engine, then time what the parent asks for.
+
+    ``("one", start, stop)`` times texts[start:stop] one at a time (milliseconds each);
+    ``("batched",)`` times all texts in batches (seconds); ``None`` ends it with the peak RSS.
+    """
     try:
         if engine == "torch":
             import torch
@@ -67,26 +65,58 @@ def _worker(engine: str, path: str, texts: list[str], threads: int, queue: Any) 
             pipe = pipeline(
                 "text-classification", model=path, tokenizer=path, top_k=None, device=-1
             )
-            result = _measure(lambda t: pipe([t]), lambda ts: pipe(ts, batch_size=BATCH), texts)
+            predict_one: Any = lambda t: pipe([t])  # noqa: E731
+            predict_batch: Any = lambda ts: pipe(ts, batch_size=BATCH)  # noqa: E731
         else:
             import classifier
 
             model = classifier.load(path, threads=threads, batch_size=BATCH)
-            result = _measure(lambda t: model.predict([t]), model.predict, texts)
-        result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        queue.put(result)
+            predict_one = lambda t: model.predict([t])  # noqa: E731
+            predict_batch = model.predict
+        for text in texts[:20]:  # warm-up: first-call allocations, lazy init
+            predict_one(text)
+        outbox.put({"ready": True})
+        while (command := inbox.get()) is not None:
+            if command[0] == "one":
+                outbox.put(_timed(predict_one, texts[command[1] : command[2]]))
+            else:
+                started = time.perf_counter()
+                predict_batch(texts)
+                outbox.put(time.perf_counter() - started)
+        outbox.put({"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
     except Exception as exc:  # reported, not raised: the other engines still run
-        queue.put({"error": f"{type(exc).__name__}: {exc}"})
+        outbox.put({"error": f"{type(exc).__name__}: {exc}"})
 
 
-def _run_engine(engine: str, path: Path, texts: list[str], threads: int) -> dict[str, Any]:
-    ctx = mp.get_context("spawn")
-    queue = ctx.Queue()
-    proc = ctx.Process(target=_worker, args=(engine, str(path), texts, threads, queue))
-    proc.start()
-    result = queue.get()
-    proc.join()
-    return result
+class _Engine:
+    """One engine in its own process (so its peak RSS is its own), loaded once for all rounds."""
+
+    def __init__(self, engine: str, path: Path, texts: list[str], threads: int) -> None:
+        ctx = mp.get_context("spawn")
+        self.inbox, self.outbox = ctx.Queue(), ctx.Queue()
+        self.proc = ctx.Process(
+            target=_worker, args=(engine, str(path), texts, threads, self.inbox, self.outbox)
+        )
+        self.proc.start()
+        ready = self.outbox.get()
+        self.error: str | None = ready.get("error")
+
+    def ask(self, *command: Any) -> Any:
+        self.inbox.put(command)
+        answer = self.outbox.get()
+        if isinstance(answer, dict) and "error" in answer:
+            self.error = answer["error"]
+            raise RuntimeError(self.error)
+        return answer
+
+    def close(self) -> dict[str, Any]:
+        if self.error is None:
+            self.inbox.put(None)
+            last = self.outbox.get()
+        else:
+            last = {"error": self.error}
+        self.proc.join()
+        return last
 
 
 def _size_mb(path: Path) -> float:
@@ -99,13 +129,8 @@ def _size_mb(path: Path) -> float:
 
 
 def _median_row(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """One engine's rounds: the median of each figure, the largest peak RSS; or the first error."""
-    errors = [row for row in rows if "error" in row]
-    if errors:
-        return errors[0]
-    merged = {key: statistics.median(row[key] for row in rows) for key in rows[0]}
-    merged["peak_rss_mb"] = max(row["peak_rss_mb"] for row in rows)
-    return merged
+    """One engine's rounds: the median of each figure."""
+    return {key: statistics.median(row[key] for row in rows) for key in rows[0]}
 
 
 def run_model_bench(args: argparse.Namespace) -> int:
@@ -120,25 +145,56 @@ def run_model_bench(args: argparse.Namespace) -> int:
     texts = load_split(data, "test").texts[: args.messages]
     engines = {"int8": int8, "fp32": fp32, "torch": ckpt}
     rounds = max(1, getattr(args, "rounds", 1))
-    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in engines}
-    for round_no in range(rounds):
-        # Alternate the order so that no engine always runs first: this shared machine's speed
-        # drifts over minutes, and rounds side by side cancel most of that drift.
-        names = list(engines) if round_no % 2 == 0 else list(reversed(engines))
-        for name in names:
-            path = engines[name]
-            if not Path(path).exists():
-                runs[name].append({"error": f"{path} not found (train a model first, see README)"})
-                continue
-            row = _run_engine(name, Path(path), texts, args.threads)
-            size_of = Path(path) / MODEL_FILE if name != "torch" else Path(path)
-            row["model_mb"] = _size_mb(size_of)
-            runs[name].append(row)
-    results = {name: _median_row(rows) for name, rows in runs.items()}
+    errors: dict[str, str] = {}
+    live: dict[str, _Engine] = {}
+    for name, path in engines.items():
+        if not Path(path).exists():
+            errors[name] = f"{path} not found (train a model first, see README)"
+            continue
+        engine = _Engine(name, Path(path), texts, args.threads)
+        live[name] = engine
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in live}
+    try:
+        for _ in range(rounds):
+            latencies: dict[str, list[float]] = {name: [] for name in live if not live[name].error}
+            for k, start in enumerate(range(0, len(texts), CHUNK)):
+                # The engines take turns chunk by chunk, in rotating order: this shared
+                # machine's speed drifts by the minute, and turns this short land a slow
+                # minute on all of them alike.
+                names = list(latencies)
+                for name in names[k % len(names) :] + names[: k % len(names)]:
+                    time.sleep(PAUSE_S)  # the previous engine's worker threads stop spinning
+                    latencies[name] += live[name].ask("one", start, start + CHUNK)
+            for name, lat in latencies.items():
+                time.sleep(PAUSE_S)
+                batched_s = live[name].ask("batched")
+                runs[name].append(
+                    {
+                        "p50_ms": statistics.median(lat),
+                        "p99_ms": _percentile(lat, 0.99),
+                        "msgs_per_s": len(lat) / (sum(lat) / 1000),
+                        "batched_msgs_per_s": len(texts) / batched_s,
+                    }
+                )
+    except RuntimeError:
+        pass  # the engine's error is kept on it and reported below
+    results: dict[str, dict[str, Any]] = {}
+    for name, path in engines.items():
+        if name in errors:
+            results[name] = {"error": errors[name]}
+            continue
+        last = live[name].close()
+        if "error" in last or not runs[name]:
+            results[name] = {"error": last.get("error", "no measurement")}
+            continue
+        results[name] = {
+            **_median_row(runs[name]),
+            "peak_rss_mb": last["peak_rss_mb"],
+            "model_mb": _size_mb(Path(path) / MODEL_FILE if name != "torch" else Path(path)),
+        }
     ratios = [
         i8["msgs_per_s"] / tr["msgs_per_s"]
-        for i8, tr in zip(runs["int8"], runs["torch"], strict=True)
-        if "msgs_per_s" in i8 and "msgs_per_s" in tr
+        for i8, tr in zip(runs.get("int8", []), runs.get("torch", []), strict=False)
     ]
 
     torch_row = results.get("torch", {})
