@@ -41,7 +41,10 @@ def _feeds(model: Any, batch: int, length: int, rng: np.random.Generator) -> dic
     return {i.name: feeds.get(i.name, np.zeros_like(ids)) for i in model.graph.input}
 
 
-def _run(model: Any, outputs: list[str], feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
+def _run(
+    model: Any, outputs: list[str], probes: list[dict[str, np.ndarray]]
+) -> list[list[np.ndarray]]:
+    """``outputs`` (graph outputs or intermediate tensors) for each probe, from one session."""
     import onnx
     import onnxruntime as ort
 
@@ -58,7 +61,7 @@ def _run(model: Any, outputs: list[str], feeds: dict[str, np.ndarray]) -> list[n
     session = ort.InferenceSession(
         probe.SerializeToString(), options, providers=["CPUExecutionProvider"]
     )
-    return session.run(outputs, feeds)
+    return [session.run(outputs, feeds) for feeds in probes]
 
 
 def _addends(model: Any) -> list[tuple[int, int, str]]:
@@ -131,8 +134,7 @@ def simplify_positions(model: Any) -> Any:
     probes = [_feeds(model, b, min(s, longest), rng) for b, s in _PROBES]
     names = [name for _, _, name in addends]
     try:
-        observed = [_run(model, names, feeds) for feeds in probes]
-        original = [_run(model, [graph.output[0].name], feeds)[0] for feeds in probes]
+        observed = _run(model, [*names, graph.output[0].name], probes)
     except Exception as exc:  # onnxruntime's own error types; a graph it cannot probe stays as is
         logger.info("embeddings not simplified: probing failed (%s)", exc)
         return model
@@ -182,8 +184,8 @@ def simplify_positions(model: Any) -> Any:
     for node in reversed(new_nodes):
         new_graph.node.insert(0, node)
     _prune(rewritten)
-    after = [_run(rewritten, [new_graph.output[0].name], feeds)[0] for feeds in probes]
-    if not all(np.array_equal(a, b) for a, b in zip(original, after, strict=True)):
+    after = _run(rewritten, [new_graph.output[0].name], probes)
+    if not all(np.array_equal(a[-1], b[0]) for a, b in zip(observed, after, strict=True)):
         logger.warning("simplified embeddings change the logits; keeping the original graph")
         return model
     logger.info(
