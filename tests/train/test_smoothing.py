@@ -98,3 +98,13 @@ def test_bench_variants_compares_the_run_folders(
     assert reference["agreement"] == 1.0 and 0.5 <= smoothed["agreement"] <= 1.0
     assert report["timed"] == 20 and smoothed["model_mb"] < reference["model_mb"]
     assert all(row["p99_ms"] >= row["p50_ms"] > 0 for row in report["variants"])
+    assert reference["time_vs_first"] == 1.0 and smoothed["time_vs_first"] > 0
+
+    # Message by message on one thread: every model timed every message once per round.
+    args = parser.parse_args(
+        ["variants", *map(str, folders), *options, "--turns", "message", "--threads", "1"]
+    )
+    assert args.func(args) == 0
+    paired = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert paired["timed"] == 20 and paired["variants"][0]["time_vs_first"] == 1.0
+    assert [row["agreement"] for row in paired["variants"]] == [1.0, smoothed["agreement"]]
