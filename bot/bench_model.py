@@ -151,8 +151,7 @@ def run_model_bench(args: argparse.Namespace) -> int:
         if not Path(path).exists():
             errors[name] = f"{path} not found (train a model first, see README)"
             continue
-        engine = _Engine(name, Path(path), texts, args.threads)
-        live[name] = engine
+        live[name] = _Engine(name, Path(path), texts, args.threads)
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in live}
     try:
         for _ in range(rounds):
