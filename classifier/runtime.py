@@ -67,7 +67,10 @@ class EmotionClassifier:
         self._sep: int = sep
         self._pad: int = tokenizer.token_to_id("[PAD]") or 0
         labels = artifact.scheme.labels
-        self._thresholds = np.array([artifact.thresholds[label] for label in labels], np.float32)
+        # float32, as the scores are, so a score equal to its threshold counts as over it.
+        self._threshold_list = np.array(
+            [artifact.thresholds[label] for label in labels], np.float32
+        ).tolist()
 
     # --- public surface -------------------------------------------------------------------------
 
@@ -131,7 +134,10 @@ class EmotionClassifier:
             notes[i] = note or ("invalid_text" if prepared.invalid else None)
             sequences.extend(windows)
             owner.extend([i] * len(windows))
-        if sequences:
+        if len(sequences) == len(set(owner)):  # one window per text: the usual case
+            if sequences:
+                out[owner] = self._run(sequences)
+        else:  # long texts: average their windows
             probs = self._run(sequences)
             counts = np.bincount(owner, minlength=len(texts)).astype(np.float32)
             np.add.at(out, np.asarray(owner), probs)
@@ -140,6 +146,11 @@ class EmotionClassifier:
         return out, notes
 
     def _run(self, sequences: list[list[int]]) -> np.ndarray:
+        if len(sequences) == 1:
+            # One chat message as it arrives: no sorting, no padding (about 20 us of numpy
+            # bookkeeping saved next to a 1-2 ms model).
+            ids = np.array(sequences, dtype=np.int64)
+            return self._activate(self._logits(ids, np.ones_like(ids)))
         order = np.argsort([len(s) for s in sequences], kind="stable")
         probs = np.zeros((len(sequences), len(self.scheme.labels)), dtype=np.float32)
         for start in range(0, len(order), self._batch_size):
@@ -151,12 +162,14 @@ class EmotionClassifier:
                 seq = sequences[i]
                 ids[row, : len(seq)] = seq
                 mask[row, : len(seq)] = 1
-            feed = {"input_ids": ids, "attention_mask": mask}
-            if "token_type_ids" in self._inputs:
-                feed["token_type_ids"] = np.zeros_like(ids)
-            logits = self._session.run(None, {n: feed[n] for n in self._inputs})[0]
-            probs[batch] = self._activate(logits.astype(np.float32))
+            probs[batch] = self._activate(self._logits(ids, mask))
         return probs
+
+    def _logits(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        feed = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feed["token_type_ids"] = np.zeros_like(ids)
+        return self._session.run(None, {n: feed[n] for n in self._inputs})[0].astype(np.float32)
 
     def _activate(self, logits: np.ndarray) -> np.ndarray:
         if self.scheme.multi_label:
@@ -175,18 +188,20 @@ class EmotionClassifier:
         return np.full(len(labels), 1.0 / len(labels), dtype=np.float32)
 
     def _to_prediction(self, probs: np.ndarray, note: str | None) -> Prediction:
-        # Vectorised and via tolist(): this runs once per chat message, next to a ~2 ms model.
+        # Plain Python over a list: for 6-28 labels it beats numpy's per-call overhead.
         labels = self.scheme.labels
-        top = int(probs.argmax())
+        values = probs.tolist()
+        top = max(range(len(values)), key=values.__getitem__)
         if self.scheme.multi_label:
-            over = np.flatnonzero(probs >= self._thresholds)
-            over = over[np.argsort(-probs[over], kind="stable")]
-            chosen = tuple(labels[j] for j in over.tolist()) or (labels[top],)
+            pairs = enumerate(zip(values, self._threshold_list, strict=True))
+            over = [j for j, (p, t) in pairs if p >= t]
+            over.sort(key=lambda j: -values[j])  # stable: ties keep label order
+            chosen = tuple(labels[j] for j in over) or (labels[top],)
         else:
             chosen = (labels[top],)
         return Prediction(
             label=labels[top],
-            scores=dict(zip(labels, probs.tolist(), strict=True)),
+            scores=dict(zip(labels, values, strict=True)),
             labels=chosen,
             model_version=self.version,
             note=note,

@@ -38,6 +38,12 @@ class TrainConfig:
     # Exponential moving average of the weights (see ``train.ema``), scored on validation next to
     # the raw weights at every epoch; 0 = off. 0.999 averages over roughly the last 1,000 steps.
     ema_decay: float = 0.0
+    # A smaller student (train.distill): keep only these encoder layers of the base, e.g. "0,3,5"
+    # ("": all), and learn the teacher's scores (a fine-tuned checkpoint folder) next to the labels,
+    # weighted distill_weight against 1 - distill_weight for the labels.
+    keep_layers: str = ""
+    teacher: str | None = None
+    distill_weight: float = 0.5
     # Extra training examples (a file in the dataset's format), e.g. community labels (retraining).
     extra_train: str | None = None
     # Cap on training examples per epoch (0 = all); used by quick runs and tests.
@@ -49,6 +55,8 @@ class TrainConfig:
             raise ValueError(
                 f"class_weighting must be 'none' or 'sqrt', not {self.class_weighting!r}"
             )
+        if not 0.0 <= self.distill_weight <= 1.0:
+            raise ValueError(f"distill_weight must be between 0 and 1, not {self.distill_weight}")
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -28,6 +28,7 @@ from transformers import (
     get_linear_schedule_with_warmup,
 )
 
+from train import distill
 from train.config import TrainConfig
 from train.data import Split
 from train.ema import WeightEMA
@@ -164,10 +165,19 @@ def fine_tune(config: TrainConfig, train: Split, validation: Split) -> dict[str,
         validation = validation.subset(np.arange(config.max_eval_examples))
 
     tokenizer, model = load_base(config.base, train)
+    distill.keep_layers(model, distill.parse_layers(config.keep_layers))
     if multi and config.prior_bias_init:
         init_prior_bias(model, train.targets)
     pad_id = tokenizer.pad_token_id or 0
     train_ids = encode(tokenizer, train.texts, config.max_length)
+    soft: torch.Tensor | None = None
+    if config.teacher:
+        distill.check_same_vocabulary(tokenizer, AutoTokenizer.from_pretrained(config.teacher))
+        soft = torch.from_numpy(
+            distill.teacher_probabilities(
+                config.teacher, train_ids, pad_id, multi, len(train.scheme.labels)
+            )
+        )
     val_ids = encode(tokenizer, validation.texts, config.max_length)
     lengths = [len(x) for x in train_ids]
     steps_per_epoch = math.ceil(len(train_ids) / config.batch_size)
@@ -212,7 +222,12 @@ def fine_tune(config: TrainConfig, train: Split, validation: Split) -> dict[str,
         )
         for step, batch in enumerate(bar, 1):
             logits = model(**collate(train_ids, batch, pad_id)).logits
-            loss = loss_fn(logits, targets[torch.as_tensor(batch)])
+            rows = torch.as_tensor(batch)
+            loss = loss_fn(logits, targets[rows])
+            if soft is not None:
+                loss = (1 - config.distill_weight) * loss + config.distill_weight * (
+                    distill.distillation_loss(logits, soft[rows], multi)
+                )
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
