@@ -8,9 +8,9 @@ machine lands on all three alike (whole passes of one engine after another let a
 fall on one engine only: the same int8/PyTorch ratio measured 3.45 and 5.51 in two rounds of one
 run). ``--rounds`` (default 3) repeats the pass; each figure is the median over rounds, and the
 speed-up the median of the per-round int8/PyTorch throughput ratios.
-The fp32 ONNX folder and the PyTorch checkpoint come from a training run (``runs/goemotions`` by
-default); they are not shipped, so on a fresh clone run the training first or pass ``--fp32`` and
-``--torch``.
+The fp32 ONNX folder and the PyTorch checkpoint come from the training run that made the int8
+model (its ``meta.json`` names it; ``runs/goemotions`` when it does not); they are not shipped, so
+on a fresh clone run the training first or pass ``--fp32`` and ``--torch``.
 """
 
 from __future__ import annotations
@@ -119,6 +119,17 @@ class _Engine:
         return last
 
 
+def _run_of(model_dir: Path) -> Path:
+    """The training run folder that produced ``model_dir`` (``training_config.out`` in its meta)."""
+    try:
+        meta = json.loads((model_dir / "meta.json").read_text(encoding="utf-8"))
+        out = Path(meta["training_config"]["out"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return DEFAULT_RUN
+    run = out if out.is_absolute() else REPO_ROOT / out
+    return run if run.is_dir() else DEFAULT_RUN
+
+
 def _size_mb(path: Path) -> float:
     files = (
         [path]
@@ -138,9 +149,10 @@ def run_model_bench(args: argparse.Namespace) -> int:
     from classifier.artifact import MODEL_FILE
     from train.data import load_split
 
-    int8 = args.model or Path(load_settings().model_dir)
-    fp32 = args.fp32 or DEFAULT_RUN / "model-fp32"
-    ckpt = args.torch or DEFAULT_RUN / "checkpoint"
+    int8 = Path(args.model or load_settings().model_dir)
+    run = _run_of(int8)
+    fp32 = args.fp32 or run / "model-fp32"
+    ckpt = args.torch or run / "checkpoint"
     data = args.data or str(DEFAULT_DATA)
     texts = load_split(data, "test").texts[: args.messages]
     engines = {"int8": int8, "fp32": fp32, "torch": ckpt}

@@ -51,3 +51,23 @@ def test_bench_model_names_a_missing_training_run(
     out = capsys.readouterr().out
     assert code == 1
     assert f"{tmp_path / 'nowhere'} not found" in out
+
+
+def test_bench_model_finds_the_run_that_made_the_model(
+    emotion_run: Path, emotion_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without --fp32 and --torch, the fp32 model and checkpoint come from the int8 model's run."""
+    from bot.bench_model import DEFAULT_RUN, _run_of
+
+    assert _run_of(emotion_run / "model") == emotion_run
+    assert _run_of(tmp_path) == DEFAULT_RUN  # no meta.json: the documented default
+    code = main(
+        [
+            "bench", "model", "--model", str(emotion_run / "model"), "--data", str(emotion_data),
+            "--messages", "10", "--threads", "1", "--rounds", "1", "--json",
+        ]
+    )  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0, out
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert summary["torch_p50_ms"] > 0 and summary["fp32_p50_ms"] > 0
