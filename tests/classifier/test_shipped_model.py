@@ -31,7 +31,12 @@ def test_metadata_travels_with_the_model(shipped: classifier.EmotionClassifier) 
     assert shipped.scheme.multi_label
     assert set(meta["thresholds"]) == set(shipped.scheme.labels)
     assert meta["metrics"]["validation"]["macro_f1_tuned"] > 0.46
-    assert meta["base_model"]["name"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert meta["metrics"]["validation"]["ekman_macro_f1"] >= 0.62
+    assert meta["parity"]["int8_vs_fp32"]["argmax_agreement"] >= 0.99
+    root = meta["base_model"]  # a distilled student names the checkpoint it was cut from
+    while "fine_tuned_from" in root:
+        root = root["fine_tuned_from"]
+    assert root["name"] == "sentence-transformers/all-MiniLM-L6-v2"
     assert (DEFAULT_MODEL_DIR / "README.md").read_text().startswith(f"# {shipped.version}")
 
 
