@@ -18,9 +18,9 @@ from classifier.scheme import LabelScheme
 
 # A message is "strongly negative" when its highest negative-family score reaches this. Chosen from
 # the shipped model's GoEmotions dev-set behaviour (``python -m train.calibrate``, the lowest
-# threshold with at least 87.5% precision): at 0.75, 93% of the dev messages that would be prompted
-# really carry a negative label (13% of those messages are caught, 3.3% of all messages qualify
-# before cooldowns); 0.70 gives 86.7% on 5.3%; 0.5 prompts on 13% at 80% precision.
+# threshold with at least 87.5% precision): at 0.75, 89% of the dev messages that would be prompted
+# really carry a negative label (15% of those messages are caught, 3.9% of all messages qualify
+# before cooldowns); 0.70 gives 85% on 5.7%; 0.5 prompts on 13% at 79% precision.
 # Overridable by ``EMPATHY_THRESHOLD`` (settings) and per channel (``/emotion settings threshold``).
 DEFAULT_EMPATHY_THRESHOLD = 0.75
 # At most one prompt per member in this window, and one per channel (so a heated thread does not
