@@ -56,9 +56,12 @@ def render_card(card: Card, indent: str = "  ") -> str:
     lines = [f"┌─ {card.title}"]
     lines += [f"│ {line}" for line in card.body.splitlines()]
     for name, value in card.fields:
-        first, *rest = value.splitlines() or [""]
-        lines.append(f"│ {name}: {first}")
-        lines += [f"│   {line}" for line in rest]
+        values = value.splitlines() or [""]
+        if len(values) == 1:
+            lines.append(f"│ {name}: {values[0]}")
+        else:  # a list reads as one: heading, then every item under it, aligned
+            lines.append(f"│ {name}:")
+            lines += [f"│   {line}" for line in values]
     if card.link:
         lines.append(f"│ link: {card.link}")
     if card.buttons:

@@ -147,7 +147,7 @@ def test_render_card_shows_fields_buttons_and_how_to_press_them():
     card = Card(
         title="T",
         body="b",
-        fields=(("F", "one\ntwo"),),
+        fields=(("F", "one\ntwo"), ("G", "single")),
         link="http://x",
         buttons=(("flag:3:acknowledged", "Ack"),),
         footer="foot",
@@ -156,8 +156,10 @@ def test_render_card_shows_fields_buttons_and_how_to_press_them():
     assert text.splitlines() == [
         "┌─ T",
         "│ b",
-        "│ F: one",
+        "│ F:",
+        "│   one",
         "│   two",
+        "│ G: single",
         "│ link: http://x",
         "│ [Ack]",
         "│   (/review 3 acknowledged|resolved|false_alarm)",
