@@ -83,9 +83,14 @@ def _file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _version(scheme: LabelScheme, config: TrainConfig, onnx_file: Path, tag: str) -> str:
-    """``goemotions-minilm-int8-20261123-1a2b3c4d``; a student adds its layer count (``-l3``)."""
-    root = describe_base(config.base)
+def _version(
+    scheme: LabelScheme, config: TrainConfig, base_model: dict[str, Any], onnx_file: Path, tag: str
+) -> str:
+    """``goemotions-minilm-int8-20261123-1a2b3c4d``; a student adds its layer count (``-l3``).
+
+    ``base_model`` is ``describe_base(config.base)``, as recorded in the meta.
+    """
+    root = base_model
     while "fine_tuned_from" in root:  # a student or a retrained checkpoint: name the encoder
         root = root["fine_tuned_from"]
     name = str(root.get("name") or config.base)
@@ -155,9 +160,10 @@ def package_run(
 
     fp32_raw = export_onnx(model, onnx_dir / "model-fp32-raw.onnx")
     fp32 = optimize_onnx(fp32_raw, onnx_dir / "model-fp32.onnx", **architecture(model))
+    base_model = describe_base(config.base)
     base_meta = {
         "scheme": scheme.name,
-        "base_model": describe_base(config.base),
+        "base_model": base_model,
         "data": {"source": config.data, **DATA_PROVENANCE.get(scheme.name, {})},
         "max_length": SERVING_MAX_LENGTH,
         "training_config": config.to_json(),
@@ -209,7 +215,7 @@ def package_run(
     for name, onnx_file in candidates.items():
         meta = {
             **base_meta,
-            "version": _version(scheme, config, onnx_file, name),
+            "version": _version(scheme, config, base_model, onnx_file, name),
             "quantization": name,
         }
         folders[name] = _assemble(run / f"model-{name}", onnx_file, ckpt, scheme, meta)
@@ -275,7 +281,7 @@ def package_run(
 
     meta = {
         **base_meta,
-        "version": _version(scheme, config, candidates[chosen], "int8"),
+        "version": _version(scheme, config, base_model, candidates[chosen], "int8"),
         "quantization": {"variant": chosen, **QUANT_VARIANTS[chosen], "method": "dynamic"},
         "thresholds": None
         if thresholds is None
