@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -16,6 +18,12 @@ class Prediction:
     was treated specially: ``"empty"`` (nothing to classify: the neutral/fallback answer),
     ``"long"`` (split into windows and averaged), ``"invalid_text"`` (unencodable characters
     dropped).
+
+    Models with a distress head (see ``train.heads``) also give, from the same forward pass,
+    ``distress``: the probability that the text expresses suicide or self-harm risk (the
+    highest window's for long texts), and ``embedding``: the normalised sentence embedding
+    (of that window), for the exemplar matcher. Both are ``None`` for emotion-only models and
+    for empty texts.
     """
 
     label: str
@@ -23,6 +31,8 @@ class Prediction:
     labels: tuple[str, ...]
     model_version: str
     note: str | None = None
+    distress: float | None = None
+    embedding: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @property
     def confidence(self) -> float:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +44,21 @@ def _session_options(threads: int) -> ort.SessionOptions:
     return options
 
 
+def _sigmoid(logits: np.ndarray) -> np.ndarray:
+    return (1.0 / (1.0 + np.exp(-logits.reshape(-1)))).astype(np.float32)
+
+
+@dataclass
+class _Batch:
+    """What one ``_probabilities`` call found, row per text."""
+
+    probs: np.ndarray
+    distress: np.ndarray
+    embeddings: np.ndarray
+    notes: list[str | None]
+    empty: list[bool]
+
+
 class EmotionClassifier:
     """A loaded model. Build it with :func:`load`; ``predict`` is thread-safe."""
 
@@ -59,6 +75,12 @@ class EmotionClassifier:
         self._tokenizer = tokenizer
         self._batch_size = max(1, batch_size)
         self._inputs = [i.name for i in session.get_inputs()]
+        outputs = [o.name for o in session.get_outputs()]
+        # Multi-head models (train.heads): emotion logits, distress logit, sentence embedding.
+        self.has_distress = "distress_logit" in outputs and "embedding" in outputs
+        self._output_names = (
+            ["logits", "distress_logit", "embedding"] if self.has_distress else [outputs[0]]
+        )
         self._vocab = frozenset(t for t in tokenizer.get_vocab() if len(t) == 1)
         cls, sep = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
         if cls is None or sep is None:
@@ -94,14 +116,37 @@ class EmotionClassifier:
         """Classify texts (any length, any content); one :class:`Prediction` per text, in order."""
         if isinstance(texts, str):
             raise TypeError("predict() takes a sequence of texts; wrap a single text in a list")
+        result = self._probabilities(texts)
+        if not self.has_distress:
+            return [
+                self._to_prediction(p, note)
+                for p, note in zip(result.probs, result.notes, strict=True)
+            ]
         return [
-            self._to_prediction(p, note)
-            for p, note in zip(*self._probabilities(texts), strict=True)
+            self._to_prediction(
+                result.probs[i],
+                result.notes[i],
+                None if result.empty[i] else float(result.distress[i]),
+                None if result.empty[i] else result.embeddings[i],
+            )
+            for i in range(len(texts))
         ]
 
     def scores(self, texts: Sequence[str]) -> np.ndarray:
         """Probabilities as an (n, labels) array (evaluation and benchmarks)."""
-        return self._probabilities(texts)[0]
+        return self._probabilities(texts).probs
+
+    def distress_scores(self, texts: Sequence[str]) -> np.ndarray:
+        """Distress probabilities as an (n,) array (0 for empty texts); needs a distress head."""
+        if not self.has_distress:
+            raise ModelLoadError(self.folder, "this model has no distress head")
+        return self._probabilities(texts).distress
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Normalised sentence embeddings, (n, dim); zero rows for empty texts."""
+        if not self.has_distress:
+            raise ModelLoadError(self.folder, "this model has no embedding output")
+        return self._probabilities(texts).embeddings
 
     # --- internals ------------------------------------------------------------------------------
 
@@ -118,41 +163,80 @@ class EmotionClassifier:
             starts = [starts[i] for i in pick]
         return [[self._cls, *body[s : s + width], self._sep] for s in dict.fromkeys(starts)], "long"
 
-    def _probabilities(self, texts: Sequence[str]) -> tuple[np.ndarray, list[str | None]]:
+    def _probabilities(self, texts: Sequence[str]) -> _Batch:
         k = len(self.scheme.labels)
-        out = np.zeros((len(texts), k), dtype=np.float32)
-        notes: list[str | None] = [None] * len(texts)
+        out = _Batch(
+            probs=np.zeros((len(texts), k), dtype=np.float32),
+            distress=np.zeros(len(texts), dtype=np.float32),
+            embeddings=np.zeros((len(texts), self._embedding_width()), dtype=np.float32),
+            notes=[None] * len(texts),
+            empty=[False] * len(texts),
+        )
         sequences: list[list[int]] = []
         owner: list[int] = []
         for i, text in enumerate(texts):
             prepared = prepare(text, self._vocab)
             if not prepared.text:
-                out[i] = self._empty_scores()
-                notes[i] = "empty"
+                out.probs[i] = self._empty_scores()
+                out.notes[i] = "empty"
+                out.empty[i] = True
                 continue
             windows, note = self._window_ids(prepared.text)
-            notes[i] = note or ("invalid_text" if prepared.invalid else None)
+            out.notes[i] = note or ("invalid_text" if prepared.invalid else None)
             sequences.extend(windows)
             owner.extend([i] * len(windows))
+        if not sequences:
+            return out
+        probs, distress, embeddings = self._run(sequences)
         if len(sequences) == len(set(owner)):  # one window per text: the usual case
-            if sequences:
-                out[owner] = self._run(sequences)
-        else:  # long texts: average their windows
-            probs = self._run(sequences)
-            counts = np.bincount(owner, minlength=len(texts)).astype(np.float32)
-            np.add.at(out, np.asarray(owner), probs)
-            used = counts > 0
-            out[used] /= counts[used, None]
-        return out, notes
+            out.probs[owner] = probs
+            if distress is not None and embeddings is not None:
+                out.distress[owner] = distress
+                out.embeddings[owner] = embeddings
+            return out
+        # Long texts: emotions are the mean of their windows; risk is the riskiest window's
+        # (one sentence can carry it), with that window's embedding.
+        owners = np.asarray(owner)
+        counts = np.bincount(owners, minlength=len(texts)).astype(np.float32)
+        np.add.at(out.probs, owners, probs)
+        used = counts > 0
+        out.probs[used] /= counts[used, None]
+        if distress is not None and embeddings is not None:
+            out.distress[:] = -1.0
+            for row, i in enumerate(owner):
+                if distress[row] > out.distress[i]:
+                    out.distress[i] = distress[row]
+                    out.embeddings[i] = embeddings[row]
+            out.distress[out.distress < 0] = 0.0
+        return out
 
-    def _run(self, sequences: list[list[int]]) -> np.ndarray:
+    def _embedding_width(self) -> int:
+        if not self.has_distress:
+            return 0
+        width = self._session.get_outputs()[2].shape[-1]
+        return width if isinstance(width, int) else 0
+
+    def _run(
+        self, sequences: list[list[int]]
+    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """Probabilities per sequence, and the distress probability and embedding when present."""
         if len(sequences) == 1:
             # One chat message as it arrives: no sorting, no padding (about 20 us of numpy
             # bookkeeping saved next to a 1-2 ms model).
             ids = np.array(sequences, dtype=np.int64)
-            return self._activate(self._logits(ids, np.ones_like(ids)))
+            outputs = self._outputs(ids, np.ones_like(ids))
+            probs = self._activate(outputs[0])
+            if not self.has_distress:
+                return probs, None, None
+            return probs, _sigmoid(outputs[1]), outputs[2]
         order = np.argsort([len(s) for s in sequences], kind="stable")
         probs = np.zeros((len(sequences), len(self.scheme.labels)), dtype=np.float32)
+        distress = np.zeros(len(sequences), dtype=np.float32) if self.has_distress else None
+        embeddings = (
+            np.zeros((len(sequences), self._embedding_width()), dtype=np.float32)
+            if self.has_distress
+            else None
+        )
         for start in range(0, len(order), self._batch_size):
             batch = order[start : start + self._batch_size]
             width = max(len(sequences[i]) for i in batch)
@@ -162,14 +246,19 @@ class EmotionClassifier:
                 seq = sequences[i]
                 ids[row, : len(seq)] = seq
                 mask[row, : len(seq)] = 1
-            probs[batch] = self._activate(self._logits(ids, mask))
-        return probs
+            outputs = self._outputs(ids, mask)
+            probs[batch] = self._activate(outputs[0])
+            if distress is not None and embeddings is not None:
+                distress[batch] = _sigmoid(outputs[1])
+                embeddings[batch] = outputs[2]
+        return probs, distress, embeddings
 
-    def _logits(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    def _outputs(self, ids: np.ndarray, mask: np.ndarray) -> list[np.ndarray]:
         feed = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feed["token_type_ids"] = np.zeros_like(ids)
-        return self._session.run(None, {n: feed[n] for n in self._inputs})[0].astype(np.float32)
+        outputs = self._session.run(self._output_names, {n: feed[n] for n in self._inputs})
+        return [np.asarray(o, dtype=np.float32) for o in outputs]
 
     def _activate(self, logits: np.ndarray) -> np.ndarray:
         if self.scheme.multi_label:
@@ -187,7 +276,13 @@ class EmotionClassifier:
             return scores
         return np.full(len(labels), 1.0 / len(labels), dtype=np.float32)
 
-    def _to_prediction(self, probs: np.ndarray, note: str | None) -> Prediction:
+    def _to_prediction(
+        self,
+        probs: np.ndarray,
+        note: str | None,
+        distress: float | None = None,
+        embedding: np.ndarray | None = None,
+    ) -> Prediction:
         # Plain Python over a list: for 6-28 labels it beats numpy's per-call overhead.
         labels = self.scheme.labels
         values = probs.tolist()
@@ -205,6 +300,8 @@ class EmotionClassifier:
             labels=chosen,
             model_version=self.version,
             note=note,
+            distress=distress,
+            embedding=embedding,
         )
 
 

@@ -80,7 +80,12 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     run_config = TrainConfig(**{**values, "base": resolve_base(config.base)})
     Path(config.out).mkdir(parents=True, exist_ok=True)
     config.save(Path(config.out) / "training_config.json")
-    best = fine_tune(run_config, train_split, validation)
+    if config.distress_data:
+        from train.multitask import fine_tune_multitask
+
+        best = fine_tune_multitask(run_config, train_split, validation, Path(config.distress_data))
+    else:
+        best = fine_tune(run_config, train_split, validation)
     logger.info("best epoch %s, validation score %.4f", best.get("epoch"), best["score"])
     if args.no_package:
         return 0

@@ -44,6 +44,18 @@ class TrainConfig:
     keep_layers: str = ""
     teacher: str | None = None
     distill_weight: float = 0.5
+    # "distilbert": convert a BERT-architecture base (after keep_layers) into a DistilBERT
+    # (train.distilbert); "": keep the base's architecture.
+    architecture: str = ""
+    # Multi-task (train.multitask): the distress data folder (../shared/data/distress) turns on
+    # the at-risk head, weighted distress_weight next to the emotion loss; embed_teacher (a base
+    # name, e.g. "minilm") adds the cosine loss towards its sentence embedding, weighted
+    # embed_weight. extra_exemplars: a TSV of community exemplars (kind, category, text).
+    distress_data: str | None = None
+    distress_weight: float = 0.5
+    embed_teacher: str | None = None
+    embed_weight: float = 1.0
+    extra_exemplars: str | None = None
     # Extra training examples (a file in the dataset's format), e.g. community labels (retraining).
     extra_train: str | None = None
     # Cap on training examples per epoch (0 = all); used by quick runs and tests.
@@ -55,6 +67,8 @@ class TrainConfig:
             raise ValueError(
                 f"class_weighting must be 'none' or 'sqrt', not {self.class_weighting!r}"
             )
+        if self.architecture not in ("", "distilbert"):
+            raise ValueError(f"architecture must be '' or 'distilbert', not {self.architecture!r}")
         if not 0.0 <= self.distill_weight <= 1.0:
             raise ValueError(f"distill_weight must be between 0 and 1, not {self.distill_weight}")
 

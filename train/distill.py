@@ -22,6 +22,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from train.batches import predict_scores
+
 logger = logging.getLogger(__name__)
 
 
@@ -100,8 +102,6 @@ def teacher_probabilities(
 ) -> np.ndarray:
     """The teacher's probabilities for every training text (computed once, in eval mode)."""
     from transformers import AutoModelForSequenceClassification
-
-    from train.finetune import predict_scores
 
     teacher = AutoModelForSequenceClassification.from_pretrained(teacher_dir)
     if teacher.config.num_labels != num_labels:

@@ -56,6 +56,9 @@ QUANT_VARIANTS: dict[str, dict[str, Any]] = {
 }
 
 
+MULTI_OUTPUTS = ("logits", "distress_logit", "embedding")
+
+
 class _LogitsOnly(nn.Module):
     """Same inputs for every architecture (BERT and DistilBERT): ids and mask in, logits out."""
 
@@ -67,23 +70,34 @@ class _LogitsOnly(nn.Module):
         return self.model(input_ids=input_ids, attention_mask=attention_mask).logits
 
 
-def export_onnx(model: nn.Module, path: Path) -> Path:
-    """Export a sequence-classification model with dynamic batch and sequence axes."""
+def export_onnx(model: nn.Module, path: Path, head: nn.Module | None = None) -> Path:
+    """Export a sequence-classification model with dynamic batch and sequence axes.
+
+    With a distress ``head`` (:class:`train.heads.DistressHead`) the graph has three outputs from
+    one pass: ``logits``, ``distress_logit`` and ``embedding`` (:data:`MULTI_OUTPUTS`).
+    """
     model.eval()
     ids = torch.tensor([[101, 7592, 2088, 102], [101, 7592, 102, 0]], dtype=torch.long)
     mask = (ids != 0).long()
     path.parent.mkdir(parents=True, exist_ok=True)
+    if head is not None:
+        from train.heads import MultiHead
+
+        wrapped: nn.Module = MultiHead(model, head).eval()
+        outputs = list(MULTI_OUTPUTS)
+    else:
+        wrapped, outputs = _LogitsOnly(model), ["logits"]
     with torch.no_grad():
         torch.onnx.export(
-            _LogitsOnly(model),
+            wrapped,
             (ids, mask),
             str(path),
             input_names=["input_ids", "attention_mask"],
-            output_names=["logits"],
+            output_names=outputs,
             dynamic_axes={
                 "input_ids": {0: "batch", 1: "sequence"},
                 "attention_mask": {0: "batch", 1: "sequence"},
-                "logits": {0: "batch"},
+                **{name: {0: "batch"} for name in outputs},
             },
             opset_version=OPSET,
             do_constant_folding=True,

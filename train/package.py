@@ -45,6 +45,7 @@ from train.card import model_card
 from train.config import TrainConfig
 from train.data import DataError, Split, label_ids, load_split
 from train.export import QUANT_VARIANTS, architecture, export_onnx, optimize_onnx, quantize_onnx
+from train.heads import has_heads, hidden_size, load_head
 from train.metrics import headline, metrics_for, tune_thresholds
 from train.parity import compare, onnx_scores, torch_scores
 from train.plots import confusion_png
@@ -156,9 +157,10 @@ def package_run(
     # (the SDPA export is left unfused and is slower on the CPU).
     model = AutoModelForSequenceClassification.from_pretrained(ckpt, attn_implementation="eager")
     tokenizer = AutoTokenizer.from_pretrained(ckpt)
+    head = load_head(ckpt, hidden_size(model)) if has_heads(ckpt) else None
     onnx_dir = run / "onnx"
 
-    fp32_raw = export_onnx(model, onnx_dir / "model-fp32-raw.onnx")
+    fp32_raw = export_onnx(model, onnx_dir / "model-fp32-raw.onnx", head=head)
     fp32 = optimize_onnx(fp32_raw, onnx_dir / "model-fp32.onnx", **architecture(model))
     base_model = describe_base(config.base)
     base_meta = {
@@ -292,7 +294,18 @@ def package_run(
         },
         "parity": report,
     }
+    if head is not None:
+        from train.distress_calibration import calibrate_distress
+
+        meta["distress"] = calibrate_distress(
+            folders[chosen], validation.texts, config, eval_dir, out
+        )
     _assemble(out, candidates[chosen], ckpt, scheme, meta)
+    if head is not None:
+        from train.ship import write_checkpoint
+
+        meta["checkpoint"] = write_checkpoint(ckpt, out / "checkpoint")
+        write_json(out / META_FILE, meta)
     write_json(eval_dir / "metrics.json", evaluation)
     write_json(eval_dir / "parity.json", report)
     (out / CARD_FILE).write_text(model_card(meta), encoding="utf-8")

@@ -89,7 +89,7 @@ def test_fine_tune_scores_both_and_saves_the_winner(
     # The saved checkpoint holds the weights that earned the score (averaged or raw).
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from train.finetune import encode, predict_scores
+    from train.batches import encode, predict_scores
     from train.metrics import headline, metrics_for
 
     validation = load_split(emotion_data, "validation")
