@@ -136,7 +136,8 @@ def calibrate_distress(
     targets = np.array([1.0 if p.at_risk else 0.0 for p in dev])
     pos = targets > 0.5
     curve = _curve(chat_head, chat_match, dev_head[pos], dev_match[pos])
-    curve_png(curve, eval_dir / "distress-curve.png", "Distress flags: budget against recall (Patil dev)")
+    title = "Distress flags: budget against recall (Patil dev)"
+    curve_png(curve, eval_dir / "distress-curve.png", title)
     section = {
         "operating_points": operating_points(chat_head, chat_match),
         "curve_patil_dev": curve,

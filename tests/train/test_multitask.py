@@ -152,7 +152,8 @@ def test_a_tiny_multitask_run_packages_a_model_that_travels_whole(
     points = meta["distress"]["operating_points"]
     assert set(points) == {"low", "default", "high"}
     # A higher sensitivity spends a bigger budget: its thresholds are no higher.
-    assert points["high"]["head_high"] <= points["default"]["head_high"] <= points["low"]["head_high"]
+    high, default, low = (points[k]["head_high"] for k in ("high", "default", "low"))
+    assert high <= default <= low
     assert (model_dir / "eval" / "distress-curve.png").stat().st_size > 1000
     matcher = ExemplarMatcher.load(model_dir)
     assert matcher is not None and len(matcher) == meta["distress"]["matcher"]["exemplars"]
