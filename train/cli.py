@@ -64,6 +64,23 @@ def _add_package(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_cmd_package)
 
 
+def _add_export_fp32(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "export-fp32",
+        help="export a shipped model's PyTorch checkpoint to an fp32 ONNX model folder",
+    )
+    p.add_argument("--model", required=True, help="shipped model folder (with checkpoint/)")
+    p.add_argument("--out", required=True, help="fp32 model folder to write")
+    p.set_defaults(func=_cmd_export_fp32)
+
+
+def _cmd_export_fp32(args: argparse.Namespace) -> int:
+    from train.package import export_fp32_folder
+
+    export_fp32_folder(Path(args.model), Path(args.out))
+    return 0
+
+
 def _cmd_fit(args: argparse.Namespace) -> int:
     from train.base import resolve_base
     from train.data import load_split
@@ -117,6 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     _add_fit(sub)
     _add_package(sub)
+    _add_export_fp32(sub)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

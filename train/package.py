@@ -317,3 +317,29 @@ def package_run(
     write_json(folders["fp32"] / META_FILE, fp32_meta)
     logger.info("packaged %s in %.0f s -> %s", meta["version"], time.perf_counter() - started, out)
     return out
+
+
+def export_fp32_folder(model_dir: Path, out: Path) -> Path:
+    """The fp32 ONNX twin of a shipped int8 model, from the checkpoint shipped beside it.
+
+    Same export and graph optimisation as packaging; labels, thresholds and the rest of the meta
+    are the shipped model's, with ``quantization`` set to ``fp32``. Used by ``bench model`` on a
+    fresh clone (cached under ``runs/``).
+    """
+    ckpt = model_dir / "checkpoint"
+    if not (ckpt / "config.json").exists():
+        raise FileNotFoundError(f"{ckpt} not found: this model ships no PyTorch checkpoint")
+    model = AutoModelForSequenceClassification.from_pretrained(ckpt, attn_implementation="eager")
+    head = load_head(ckpt, hidden_size(model)) if has_heads(ckpt) else None
+    work = out / "onnx"
+    raw = export_onnx(model, work / "model-fp32-raw.onnx", head=head)
+    fp32 = optimize_onnx(raw, work / "model-fp32.onnx", **architecture(model))
+    meta = json.loads((model_dir / META_FILE).read_text(encoding="utf-8"))
+    meta = {**meta, "quantization": "fp32", "exported_from": str(ckpt)}
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(fp32, out / MODEL_FILE)
+    shutil.copyfile(model_dir / TOKENIZER_FILE, out / TOKENIZER_FILE)
+    shutil.copyfile(model_dir / LABELS_FILE, out / LABELS_FILE)
+    write_json(out / META_FILE, meta)
+    shutil.rmtree(work)
+    return out

@@ -163,3 +163,9 @@ def test_a_tiny_multitask_run_packages_a_model_that_travels_whole(
     assert type(reloaded).__name__ == "DistilBertForSequenceClassification"
     assert next(reloaded.parameters()).dtype == torch.float32
     assert meta["checkpoint"]["bytes"] < (out / "checkpoint" / "model.safetensors").stat().st_size
+    # bench model on a fresh clone: the fp32 twin is exported from the shipped checkpoint alone.
+    assert main(["export-fp32", "--model", str(model_dir), "--out", str(tmp_path / "fp32")]) == 0
+    fp32 = classifier.load(tmp_path / "fp32")
+    texts = ["what a lovely day", "I am so tired of all this"]
+    np.testing.assert_allclose(fp32.scores(texts), clf.scores(texts), atol=0.05)
+    assert fp32.has_distress
