@@ -11,18 +11,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pydantic import ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.core.options import CoreOptions
 from bot.core.policy import DEFAULT_EMPATHY_THRESHOLD
-
-if TYPE_CHECKING:
-    from bot.core.options import CoreOptions
+from bot.core.strings import DEFAULT_CRISIS_RESOURCES
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL_DIR = REPO_ROOT / "models" / "goemotions-minilm-int8"
+DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data" / "emotion"  # dair-ai/emotion, for benches
 
 SECRET_FIELDS = ("discord_token", "slack_bot_token", "slack_app_token", "slack_signing_secret")
 PLACEHOLDERS = {
@@ -174,9 +173,6 @@ class Settings(BaseSettings):
 
     def core_options(self) -> CoreOptions:
         """The core's tunables from these settings."""
-        from bot.core.messages import DEFAULT_CRISIS_RESOURCES
-        from bot.core.options import CoreOptions
-
         return CoreOptions(
             empathy_threshold=self.empathy_threshold,
             member_cooldown=timedelta(minutes=self.empathy_member_cooldown_minutes),

@@ -10,7 +10,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from bot.storage.engine import make_engine, normalise_url
-from bot.storage.models import metadata
+from bot.storage.tables import metadata
 from bot.storage.types import UTCDateTime
 
 config = context.config

@@ -57,7 +57,7 @@ def test_bench_model_finds_the_run_that_made_the_model(
     emotion_run: Path, emotion_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Without --fp32 and --torch, the fp32 model and checkpoint come from the int8 model's run."""
-    from bot.bench_model import DEFAULT_RUN, _run_of
+    from bot.bench.model import DEFAULT_RUN, _run_of
 
     assert _run_of(emotion_run / "model") == emotion_run
     assert _run_of(tmp_path) == DEFAULT_RUN  # no meta.json: the documented default

@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 import classifier
-from bot import bench_explain, explain_cli
-from bot.explain_chart import printable, render_explanation_png
+from bot.bench import explain as bench_explain
+from bot.charts.explanation import printable, render_explanation_png
+from bot.cli import bench as bench_cli
+from bot.cli import explain as explain_cli
 from classifier.explain import Explanation, Word, explain
 
 pytestmark = pytest.mark.slow
@@ -24,7 +26,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     explain_cli.register(sub)
     bench = sub.add_parser("bench").add_subparsers(dest="bench")
-    bench_explain.register(bench)
+    bench_cli._explain(bench)
     return parser
 
 
@@ -129,7 +131,7 @@ def test_bench_explain_ends_with_a_json_line(
 
 
 def test_commands_are_wired_into_the_cli() -> None:
-    """The real ``emotion-bot`` parser has both commands (bot/cli.py, bot/cli_model.py)."""
+    """The real ``emotion-bot`` parser has both commands (bot/cli/explain.py, bot/cli/bench.py)."""
     from bot.cli import build_parser
 
     args = build_parser().parse_args(["explain", "hello"])

@@ -25,7 +25,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.core import messages as msgs
+from bot.core import strings as msgs
 from bot.core.commands import reply
 from bot.core.events import Action, Card, CommandRequest
 from bot.core.policy import EMPATHY_MODES, is_moderator

@@ -29,7 +29,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot.core import messages as msgs
+from bot.core import strings as msgs
 from bot.core.batching import ClassificationError
 from bot.core.events import Action, Card, CommandRequest, FileReply, Reply
 from bot.core.records import HumanLabel, StoredMessage

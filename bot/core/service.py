@@ -21,9 +21,11 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
-from bot.core import distress, flagging, policy
-from bot.core import messages as msgs
+from bot.core import policy
+from bot.core import strings as msgs
 from bot.core.batching import Batcher, ClassificationError
+from bot.core.distress import desk as flagging
+from bot.core.distress import detector as distress
 from bot.core.events import (
     Action,
     Card,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from bot.core import messages as msgs
+from bot.core import strings as msgs
 from bot.core.events import Card, CommunityRef
 from bot.core.records import FLAG_STATES, FlagRecord, StoredMessage
 from classifier.scheme import LabelScheme

@@ -1,17 +1,15 @@
 """Scheduled jobs: weekly mood summaries, retraining on human labels, retention.
 
-Wiring (the composition root, :mod:`bot.cli_bot`)::
+Wiring (the composition root, :mod:`bot.app`)::
 
     runtime = JobRuntime(service=service, options=job_options(settings),
                          default_model_dir=model_dir, notifiers={"console": console},
-                         communities=partial(known_communities, store),
-                         channel_names=partial(channel_names, store))
+                         communities=store.communities,
+                         channel_names=store.channel_names)
     scheduler = BotScheduler(runtime, engine=make_engine(settings.database_url))
     await scheduler.start()  # in the running event loop
     ...
     scheduler.shutdown()
-
-(``known_communities`` and ``channel_names`` are in :mod:`bot.summary_cli`.)
 
 Training never runs in the bot's process: :mod:`bot.jobs.retrain` starts ``python -m train`` as
 a niced child process. Nothing here imports ``train`` or torch.

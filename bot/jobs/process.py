@@ -20,9 +20,10 @@ from pathlib import Path
 
 import psutil
 
+from bot.config import REPO_ROOT
+
 logger = logging.getLogger(__name__)
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 TAIL_LINES = 15
 
 

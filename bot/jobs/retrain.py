@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import classifier
+from bot.config import REPO_ROOT
 from bot.core.events import Card
 from bot.core.ports import MessageStore
 from bot.jobs import strings
@@ -46,8 +47,8 @@ from bot.jobs.labels import (
     write_examples,
 )
 from bot.jobs.options import RetrainOptions
-from bot.jobs.process import REPO_ROOT, ProcessResult, run_logged
-from bot.model_registry import ModelEntry, ModelRegistry
+from bot.jobs.process import ProcessResult, run_logged
+from bot.modelstore.registry import ModelEntry, ModelRegistry
 from classifier.artifact import ModelArtifact, read_artifact
 
 logger = logging.getLogger(__name__)

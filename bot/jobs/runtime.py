@@ -18,7 +18,7 @@ from bot.jobs.notify import ModeratorNotifier
 from bot.jobs.options import JobOptions
 from bot.jobs.retrain import Retrainer, RetrainOutcome, notice_card, take_notices
 from bot.jobs.weeks import parse_week, previous_week, week_bounds, zone
-from bot.model_registry import ModelRegistry
+from bot.modelstore.registry import ModelRegistry
 
 logger = logging.getLogger(__name__)
 

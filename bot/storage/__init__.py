@@ -1,4 +1,4 @@
-"""Storage: SQLAlchemy models, the engine factory, the repository and the migrations runner.
+"""Storage: SQLAlchemy tables, the engine factory, the repository and the migrations runner.
 
 Typical use (see :mod:`bot.storage.repository`)::
 
@@ -6,8 +6,17 @@ Typical use (see :mod:`bot.storage.repository`)::
     store = SqlStore(make_engine(url))
 """
 
-from bot.storage.engine import make_engine
-from bot.storage.migrate import current, downgrade, upgrade
+from bot.storage.engine import make_engine, shown_url
+from bot.storage.migrate import current, downgrade, head, upgrade
 from bot.storage.repository import SqlStore, StoreBusyError
 
-__all__ = ["SqlStore", "StoreBusyError", "current", "downgrade", "make_engine", "upgrade"]
+__all__ = [
+    "SqlStore",
+    "StoreBusyError",
+    "current",
+    "downgrade",
+    "head",
+    "make_engine",
+    "shown_url",
+    "upgrade",
+]

@@ -83,3 +83,8 @@ def _install_sqlite_hooks(engine: Engine, *, busy_timeout_ms: int, foreign_keys:
 def is_sqlite(engine: Engine) -> bool:
     """Whether ``engine`` talks to SQLite."""
     return engine.dialect.name == "sqlite"
+
+
+def shown_url(url: str) -> str:
+    """The URL as it may be printed: the password hidden."""
+    return make_url(url).render_as_string(hide_password=True)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, or_, select, update
 
 from bot.storage.convert import iso
-from bot.storage.models import DistressFlagRow, Label, Member, Message
+from bot.storage.tables import DistressFlagRow, Label, Member, Message
 
 EXPORT_FORMAT = 1
 

@@ -49,7 +49,7 @@ from bot.core.records import (
 )
 from bot.storage import convert, privacy
 from bot.storage.engine import BEGIN_OPTION
-from bot.storage.models import (
+from bot.storage.tables import (
     Channel,
     Community,
     DistressFlagRow,
@@ -58,7 +58,7 @@ from bot.storage.models import (
     Member,
     ModelVersion,
 )
-from bot.storage.models import Message as MessageRow
+from bot.storage.tables import Message as MessageRow
 from bot.storage.types import utcnow
 from bot.storage.upsert import insert_missing, upsert
 from classifier.prediction import Prediction
@@ -417,6 +417,22 @@ class SqlStore:
         }
         with self._tx(write=True) as conn:
             conn.execute(insert(cast(Table, JobRun.__table__)).values(**values))
+
+    # --- communities and channels ----------------------------------------------------------------
+
+    def communities(self) -> list[CommunityRef]:
+        """Every community in the database (``communities`` table)."""
+        query = select(Community.platform, Community.platform_id, Community.name)
+        with self.engine.connect() as conn:
+            return [CommunityRef(p, i, n or "") for p, i, n in conn.execute(query)]
+
+    def channel_names(self, community: CommunityRef) -> dict[str, str]:
+        """Channel id -> name for one community (``channels`` table)."""
+        query = select(Channel.platform_id, Channel.name).where(
+            Channel.platform == community.platform, Channel.community_id == community.id
+        )
+        with self.engine.connect() as conn:
+            return {cid: name for cid, name in conn.execute(query) if name}
 
 
 def _channel_key(channel: ChannelRef) -> tuple[Any, ...]:

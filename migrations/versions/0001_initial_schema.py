@@ -1,10 +1,10 @@
-"""Initial schema: every table of bot/storage/models.py.
+"""Initial schema: every table of bot/storage/tables.py.
 
 Revision ID: 0001
 Revises:
 Create Date: 2025-01-01
 
-The whole schema of bot/storage/models.py. SQLite and PostgreSQL both run it unchanged;
+The whole schema of bot/storage/tables.py. SQLite and PostgreSQL both run it unchanged;
 autogenerate against the models afterwards finds no difference (tests/storage).
 
 """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.distress import FLAG_THRESHOLD, assess, scan
+from bot.core.distress.detector import FLAG_THRESHOLD, assess, scan
 from classifier.prediction import Prediction
 from classifier.scheme import goemotions_scheme
 

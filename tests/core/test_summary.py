@@ -136,7 +136,7 @@ def test_a_small_week_is_hidden_and_an_empty_week_says_so():
 
 
 def test_the_chart_is_a_png(tmp_path):
-    from bot.charts import headline, render_summary_png
+    from bot.charts.summary import headline, render_summary_png
 
     summary = summarise(*seeded())
     assert headline(summary) == "positive down 62 pts"

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.adapters.discord import strings
-from bot.core import messages as msgs
+from bot.core import strings as msgs
 from classifier.prediction import Prediction
 from tests.discord import payloads as p
 from tests.discord.conftest import ALICE, BOB, COMMUNITY, MOD, Harness

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.adapters.discord import strings
-from bot.core import messages as msgs
+from bot.core import strings as msgs
 from tests.discord import payloads as p
 from tests.discord.conftest import ALICE, BOB, OTHER_BOT, Harness, idle
 

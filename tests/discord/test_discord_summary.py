@@ -97,7 +97,7 @@ async def test_a_client_that_never_connects_fails_the_post(service: Any, store: 
 async def summary_bot(fake: FakeDiscord, store: Any) -> AsyncIterator[tuple[EmotionBotClient, Any]]:
     """A client in front of a service that renders charts, on Monday 7 April 2025 (the job
     summarises 2025-W14), with the demo week seeded and #mods as its moderators' channel."""
-    from bot.charts import render_summary_png
+    from bot.charts.summary import render_summary_png
     from bot.core.service import EmotionService
     from bot.jobs import demo
     from bot.jobs.weeks import parse_week, week_bounds, zone
@@ -123,7 +123,6 @@ async def summary_bot(fake: FakeDiscord, store: Any) -> AsyncIterator[tuple[Emot
 async def test_the_weekly_summary_job_posts_once_through_the_client(
     summary_bot: tuple[EmotionBotClient, Any], fake: FakeDiscord, sqlite_url: str, tmp_path: Path
 ) -> None:
-    from bot import summary_cli
     from bot.jobs import demo
     from bot.jobs.options import JobOptions, RetrainOptions
     from bot.jobs.runtime import JobRuntime
@@ -138,7 +137,7 @@ async def test_the_weekly_summary_job_posts_once_through_the_client(
         default_model_dir=Path("."),
         notifiers={demo.PLATFORM: client},
         communities=lambda: [demo.COMMUNITY],
-        channel_names=lambda c: summary_cli.channel_names(service.store, c),
+        channel_names=service.store.channel_names,
     )
     scheduler = BotScheduler(runtime, engine=make_engine(sqlite_url))
     await scheduler.start()

@@ -31,9 +31,9 @@ def command_paths(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ())
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for name, sub in action.choices.items():
-                if prefix + (name,) == ("train",):
+                if (*prefix, name) == ("train",):
                     continue
-                paths.extend(command_paths(sub, prefix + (name,)))
+                paths.extend(command_paths(sub, (*prefix, name)))
     return paths
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from bot.core.events import Card, CommunityRef
 from bot.jobs.options import JobOptions, RetrainOptions
-from bot.model_registry import ModelEntry, ModelRegistry
+from bot.modelstore.registry import ModelEntry, ModelRegistry
 
 
 class RecordingNotifier:

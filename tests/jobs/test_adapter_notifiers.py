@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.cli_bot import build_adapter
+from bot.app import build_adapter
 
 
 @pytest.mark.parametrize(

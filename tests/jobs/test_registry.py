@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import models_cli
-from bot.model_registry import ModelRegistry, RegistryError
+from bot.cli import models as models_cli
+from bot.modelstore.registry import ModelRegistry, RegistryError
 from classifier.artifact import write_json
 from classifier.scheme import goemotions_scheme
 from tests.jobs.conftest import current_of

@@ -28,8 +28,8 @@ from bot.core.records import HumanLabel
 from bot.core.service import EmotionService
 from bot.jobs.options import JobOptions, RetrainOptions
 from bot.jobs.runtime import JobRuntime
-from bot.model_registry import ModelRegistry
-from bot.storage.models import JobRun, ModelVersion
+from bot.modelstore.registry import ModelRegistry
+from bot.storage.tables import JobRun, ModelVersion
 from classifier.artifact import write_json
 from tests.jobs.conftest import RecordingNotifier, current_of
 from tests.train.tinydata import FILLERS
@@ -312,7 +312,7 @@ async def test_model_watch_follows_a_promotion_from_the_command_line(
 
 def test_the_bot_side_never_imports_torch_or_train() -> None:
     code = (
-        "import sys, bot.jobs, bot.models_cli, bot.summary_cli, bot.model_registry\n"
+        "import sys, bot.jobs, bot.cli, bot.app, bot.modelstore.registry\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'train', "
         "'transformers'))\n"
         "assert not bad, bad\n"

@@ -11,13 +11,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot import summary_cli
+from bot import app
+from bot.cli import summary as summary_cli
 from bot.core.events import ChannelRef, ChatMessage, CommunityRef, UserRef
 from bot.core.records import CommunitySettings
 from bot.jobs import demo
 from bot.jobs.runtime import JobRuntime
 from bot.jobs.weeks import parse_week, week_bounds, zone
-from bot.storage.models import JobRun
+from bot.storage.tables import JobRun
 from classifier.prediction import Prediction
 from classifier.scheme import goemotions_scheme
 from tests.fakes import ManualClock
@@ -39,7 +40,7 @@ def _run_cli(argv: list[str]) -> int:
 
 async def test_seeded_week_numbers_text_and_png(store, tmp_path: Path) -> None:
     counts = demo.seed_demo(store, _week_start())
-    label, summary, text_file, png_file = await summary_cli.render_week(
+    label, summary, text_file, png_file = await app.render_week(
         store, demo.COMMUNITY, WEEK, goemotions_scheme(), tmp_path
     )
     assert label == WEEK
@@ -93,7 +94,7 @@ async def test_small_community_is_hidden_and_empty_week_says_so(store, tmp_path:
     start = week_bounds(*parse_week(WEEK), zone("UTC"))[0]
     for i, user in enumerate(("ann", "bob") * 5):  # two people: below the minimum of three
         _say(store, channel, user, start + timedelta(hours=10 + i), "sadness", i)
-    _, summary, text_file, png_file = await summary_cli.render_week(
+    _, summary, text_file, png_file = await app.render_week(
         store, community, WEEK, goemotions_scheme(), tmp_path
     )
     assert summary.hidden and summary.members == 2
@@ -102,7 +103,7 @@ async def test_small_community_is_hidden_and_empty_week_says_so(store, tmp_path:
     assert "fewer than the minimum group of 3" in text
     assert "Negative" not in text and "sadness" not in text
     # The week after: nobody wrote.
-    _, empty, text_file, png_file = await summary_cli.render_week(
+    _, empty, text_file, png_file = await app.render_week(
         store, community, "2025-W15", goemotions_scheme(), tmp_path
     )
     assert empty.empty and png_file is None
@@ -150,7 +151,7 @@ def test_cli_rejects_a_bad_week(tmp_path: Path, capsys) -> None:
 
 
 async def test_weekly_job_posts_last_week_and_records_it(store, notifier, job_opts) -> None:
-    from bot.charts import render_summary_png
+    from bot.charts.summary import render_summary_png
     from bot.core.service import EmotionService
     from tests.fakes import FakeClassifier
 
@@ -166,7 +167,7 @@ async def test_weekly_job_posts_last_week_and_records_it(store, notifier, job_op
         default_model_dir=Path("."),
         notifiers={demo.PLATFORM: notifier},
         communities=lambda: [demo.COMMUNITY],
-        channel_names=lambda c: summary_cli.channel_names(store, c),
+        channel_names=store.channel_names,
     )
     try:
         assert await runtime.post_summary(demo.COMMUNITY) == "posted"

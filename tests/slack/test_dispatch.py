@@ -9,7 +9,7 @@ import asyncio
 import pytest
 
 from bot.adapters.slack import strings
-from bot.core import messages as msgs
+from bot.core import strings as msgs
 from tests.slack import payloads as p
 from tests.slack.conftest import Harness
 from tests.slack.fake_slack import BOT_TOKEN, Call

@@ -10,7 +10,7 @@ from sqlalchemy import inspect
 from bot import cli
 from bot.storage import current, downgrade, make_engine, upgrade
 from bot.storage.migrate import alembic_config, head, migrations_dir
-from bot.storage.models import metadata
+from bot.storage.tables import metadata
 
 TABLES = {
     "communities",

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from bot.core.events import ChannelRef, CommunityRef, UserRef
 from bot.core.records import ChannelSettings, CommunitySettings
 from bot.storage import SqlStore
-from bot.storage.models import (
+from bot.storage.tables import (
     Channel,
     Community,
     DistressFlagRow,

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.storage import SqlStore, StoreBusyError, make_engine, upgrade
 from bot.storage.engine import normalise_url
-from bot.storage.models import Message, metadata
+from bot.storage.tables import Message, metadata
 from tests.storage.storage_helpers import ANN, BOB, T0, msg, pred
 
 

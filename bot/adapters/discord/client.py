@@ -20,8 +20,8 @@ from bot.adapters.discord import strings, translate
 from bot.adapters.discord.actions import ActionSender
 from bot.adapters.discord.commands import EmotionGroup, label_context_menu
 from bot.adapters.discord.render import ActionButton, EmotionSelect
+from bot.core.distress.cards import parse_flag_action
 from bot.core.events import Action, Card, ChatMessage, CommandRequest, CommunityRef, UserRef
-from bot.core.flags import parse_flag_action
 from bot.core.records import CommunitySettings
 
 logger = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """Strings that only make sense on Discord: start-up errors, command descriptions, owner notices.
 
-Everything the bot says about emotions lives in :mod:`bot.core.messages`; this module holds the
+Everything the bot says about emotions lives in :mod:`bot.core.strings`; this module holds the
 Discord plumbing around it.
 """
 

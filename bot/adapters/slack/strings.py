@@ -1,6 +1,6 @@
 """Strings that only the Slack adapter shows: usage of ``/emotion``, the modal, start-up errors.
 
-What the bot says in conversation (replies, prompts, flags) lives in :mod:`bot.core.messages`.
+What the bot says in conversation (replies, prompts, flags) lives in :mod:`bot.core.strings`.
 """
 
 from __future__ import annotations

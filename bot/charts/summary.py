@@ -23,7 +23,7 @@ matplotlib.use("Agg")
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from bot.core.messages import FAMILY_NAMES
+from bot.core.strings import FAMILY_NAMES
 from bot.core.summary import FAMILY_ORDER, WeeklySummary
 
 COLORS = {

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.core import messages as msgs
-from bot.core.distress import DistressAssessment
+from bot.core import strings as msgs
+from bot.core.distress.detector import DistressAssessment
 from bot.core.events import Card
 from bot.core.records import FlagRecord
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+from types import ModuleType
 from typing import Any
+
+from bot.config import load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -32,43 +35,39 @@ def register(sub: Any) -> None:
 def _url(args: argparse.Namespace) -> str:
     if args.url:
         return str(args.url)
-    from bot.config import load_settings
-
     return load_settings().database_url
 
 
-def _shown(url: str) -> str:
-    from sqlalchemy.engine import make_url
+def _migrate() -> ModuleType:
+    from bot import storage  # deferred: SQLAlchemy and Alembic; --help stays light
 
-    return make_url(url).render_as_string(hide_password=True)
+    return storage
 
 
 def _upgrade(args: argparse.Namespace) -> int:
-    from bot.storage.migrate import current, upgrade
-
+    storage = _migrate()
     url = _url(args)
-    before = current(url)
-    after = upgrade(url, args.revision)
-    print(f"{_shown(url)}: upgraded {before or 'empty'} -> {after or 'empty'}")
+    before = storage.current(url)
+    after = storage.upgrade(url, args.revision)
+    print(f"{storage.shown_url(url)}: upgraded {before or 'empty'} -> {after or 'empty'}")
     return 0
 
 
 def _downgrade(args: argparse.Namespace) -> int:
-    from bot.storage.migrate import current, downgrade
-
+    storage = _migrate()
     url = _url(args)
-    before = current(url)
-    after = downgrade(url, args.revision)
-    print(f"{_shown(url)}: downgraded {before or 'empty'} -> {after or 'empty (no tables)'}")
+    before = storage.current(url)
+    after = storage.downgrade(url, args.revision)
+    shown = storage.shown_url(url)
+    print(f"{shown}: downgraded {before or 'empty'} -> {after or 'empty (no tables)'}")
     return 0
 
 
 def _current(args: argparse.Namespace) -> int:
-    from bot.storage.migrate import current, head
-
+    storage = _migrate()
     url = _url(args)
-    now = current(url)
-    newest = head()
+    now = storage.current(url)
+    newest = storage.head()
     state = "up to date" if now == newest else f"newest is {newest}"
-    print(f"{_shown(url)}: at {now or 'empty (never migrated)'} ({state})")
+    print(f"{storage.shown_url(url)}: at {now or 'empty (never migrated)'} ({state})")
     return 0

@@ -24,10 +24,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bot.config import REPO_ROOT
+from bot.config import DEFAULT_DATA_DIR, REPO_ROOT, load_settings
+from classifier.artifact import MODEL_FILE
 
 DEFAULT_RUN = REPO_ROOT / "runs" / "goemotions"
-DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data" / "emotion"
 BATCH = 32
 CHUNK = 100  # messages per turn
 PAUSE_S = 0.05
@@ -56,6 +56,7 @@ def _worker(
     ``("batched",)`` times all texts in batches (seconds); ``None`` ends it with the peak RSS.
     """
     try:
+        # Each engine's process imports only its own runtime, so that its peak RSS is its own.
         if engine == "torch":
             import torch
             from transformers import pipeline
@@ -68,9 +69,9 @@ def _worker(
             predict_one: Any = lambda t: pipe([t])  # noqa: E731
             predict_batch: Any = lambda ts: pipe(ts, batch_size=BATCH)  # noqa: E731
         else:
-            import classifier
+            from bot.modelstore.loader import load_model
 
-            model = classifier.load(path, threads=threads, batch_size=BATCH)
+            model = load_model(path, threads=threads, batch_size=BATCH)
             predict_one = lambda t: model.predict([t])  # noqa: E731
             predict_batch = model.predict
         for text in texts[:20]:  # warm-up: first-call allocations, lazy init
@@ -145,15 +146,13 @@ def _median_row(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def run_model_bench(args: argparse.Namespace) -> int:
-    from bot.config import load_settings
-    from classifier.artifact import MODEL_FILE
-    from train.data import load_split
+    from train.data import load_split  # deferred: train is the optional [train] extra
 
     int8 = Path(args.model or load_settings().model_dir)
     run = _run_of(int8)
     fp32 = args.fp32 or run / "model-fp32"
     ckpt = args.torch or run / "checkpoint"
-    data = args.data or str(DEFAULT_DATA)
+    data = args.data or str(DEFAULT_DATA_DIR)
     texts = load_split(data, "test").texts[: args.messages]
     engines = {"int8": int8, "fp32": fp32, "torch": ckpt}
     rounds = max(1, getattr(args, "rounds", 1))

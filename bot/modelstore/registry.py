@@ -28,7 +28,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.config import REPO_ROOT
 from classifier.artifact import read_artifact
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no locking, one process at a time
+    fcntl = None  # type: ignore[assignment]
 
 logger = logging.getLogger(__name__)
 
@@ -293,8 +299,6 @@ def _checkpoint_of(meta: dict[str, Any]) -> str | None:
     out = (meta.get("training_config") or {}).get("out")
     if not out:
         return None
-    from bot.config import REPO_ROOT
-
     selected = meta.get("selection") or {}
     for root in (Path.cwd(), REPO_ROOT):
         ckpt = (root / out / "checkpoint").resolve()
@@ -314,9 +318,7 @@ def _checkpoint_of(meta: dict[str, Any]) -> str | None:
 
 
 def _lock(handle: Any, *, block: bool = True) -> bool:
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows: no locking, one process at a time
+    if fcntl is None:  # pragma: no cover - Windows
         return True
     try:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | (0 if block else fcntl.LOCK_NB))
@@ -326,8 +328,6 @@ def _lock(handle: Any, *, block: bool = True) -> bool:
 
 
 def _unlock(handle: Any) -> None:
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover
+    if fcntl is None:  # pragma: no cover - Windows
         return
     fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

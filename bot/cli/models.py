@@ -16,15 +16,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.model_registry import ModelRegistry, RegistryError
+from bot.cli.common import settings_from_args
+from bot.modelstore.registry import ModelRegistry, RegistryError
+from bot.modelstore.serving import resolve_model_dir
 
 
 def _context(args: argparse.Namespace) -> tuple[Any, Any, ModelRegistry, Path]:
     """(settings, job options, registry, the folder serving while none is promoted)."""
-    from bot.cli_bot import _settings, resolve_model_dir
-    from bot.jobs.options import job_options
+    from bot.jobs.options import job_options  # deferred: bot.jobs loads APScheduler
 
-    settings = _settings(args)
+    settings = settings_from_args(args)
     overrides: dict[str, Any] = {}
     if getattr(args, "store", None):
         overrides["models_store"] = Path(args.store)
@@ -39,6 +40,7 @@ def _context(args: argparse.Namespace) -> tuple[Any, Any, ModelRegistry, Path]:
 
 
 async def _retrain(args: argparse.Namespace) -> int:
+    # deferred: SQLAlchemy and the retraining job; ``models list`` and --help stay light
     from bot.jobs.retrain import Retrainer
     from bot.storage import SqlStore, make_engine, upgrade
 

@@ -1,4 +1,4 @@
-"""Model commands: ``classify``, ``eval``, ``train`` and ``bench model``."""
+"""Model commands: ``classify``, ``eval`` and ``train``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+
+import numpy as np
+
+from bot.modelstore.loader import load_or_exit
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,70 +34,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("train_args", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_train)
 
-    bench = sub.add_parser("bench", help="benchmarks").add_subparsers(dest="bench", metavar="WHAT")
-    p = bench.add_parser("model", help="int8 vs fp32 ONNX vs the PyTorch pipeline, side by side")
-    p.add_argument(
-        "--data", default=None, help="dair-ai/emotion folder (default ../shared/data/emotion)"
-    )
-    p.add_argument("--model", type=Path, help="int8 model folder (default: the shipped model)")
-    p.add_argument(
-        "--fp32", type=Path, help="fp32 ONNX model folder (default: from the training run)"
-    )
-    p.add_argument(
-        "--torch", type=Path, help="PyTorch checkpoint folder (default: from the training run)"
-    )
-    p.add_argument("--messages", type=int, default=2000)
-    p.add_argument("--threads", type=int, default=0)
-    p.add_argument(
-        "--rounds",
-        type=int,
-        default=3,
-        help="rounds of all three engines, in alternating order; medians reported (default 3)",
-    )
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_bench_model)
-    _register_bench_core(bench)
-    from bot import bench_explain
-
-    bench_explain.register(bench)
-    from bot import bench_variants
-
-    bench_variants.register(bench)
-
-
-def _register_bench_core(bench: argparse._SubParsersAction) -> None:
-    import importlib
-
-    try:
-        bench_core = importlib.import_module("bot.bench_core")
-    except ModuleNotFoundError as exc:
-        if exc.name != "bot.bench_core":
-            raise
-        return  # not built yet
-    bench_core.register(bench)
-
-
-def _model_dir(path: Path | None) -> Path:
-    if path is not None:
-        return path
-    from bot.config import load_settings
-
-    return Path(load_settings().model_dir)
-
-
-def _load(path: Path | None) -> Any:
-    import classifier
-
-    try:
-        return classifier.load(_model_dir(path))
-    except classifier.ModelLoadError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        raise SystemExit(1) from exc
-
 
 def cmd_classify(args: argparse.Namespace) -> int:
     texts = args.texts or [line.rstrip("\n") for line in sys.stdin]
-    model = _load(args.model)
+    model = load_or_exit(args.model)
     for text, pred in zip(texts, model.predict(texts), strict=True):
         if args.json:
             print(json.dumps({"text": text, **asdict(pred)}, ensure_ascii=False))
@@ -107,12 +50,11 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    import numpy as np
-
+    # deferred: train is the optional [train] extra
     from train.data import DataError, load_split
     from train.metrics import metrics_for
 
-    model = _load(args.model)
+    model = load_or_exit(args.model)
     try:
         split = load_split(args.data, args.split)
     except DataError as exc:
@@ -139,12 +81,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from train.cli import main as train_main
+    from train.cli import main as train_main  # deferred: torch, the optional [train] extra
 
     return train_main(args.train_args)
-
-
-def cmd_bench_model(args: argparse.Namespace) -> int:
-    from bot.bench_model import run_model_bench
-
-    return run_model_bench(args)

@@ -4,19 +4,22 @@ itself here; heavy imports (torch, the adapters) happen inside the commands, not
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import sys
 from collections.abc import Sequence
 
-# Modules exposing ``register(subparsers)``; each adds its commands with ``set_defaults(func=...)``.
+from bot.cli import bench, db, explain, model, models, run, summary
+
+# Modules exposing ``register(subparsers)``, in the order of ``--help``; each adds its commands
+# with ``set_defaults(func=...)``.
 COMMAND_MODULES = (
-    "bot.cli_bot",  # run, chat, bench core
-    "bot.cli_db",  # db upgrade / downgrade / current
-    "bot.cli_model",  # classify, eval, train, bench model
-    "bot.explain_cli",  # explain
-    "bot.summary_cli",  # summary
-    "bot.models_cli",  # retrain, models list / promote / rollback
+    run,  # run, chat
+    db,  # db upgrade / downgrade / current
+    model,  # classify, eval, train
+    bench,  # bench model / core / explain / variants
+    explain,  # explain
+    summary,  # summary
+    models,  # retrain, models list / promote / rollback
 )
 
 
@@ -24,13 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="emotion-bot", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue  # a command group not built yet
+    for module in COMMAND_MODULES:
         module.register(sub)
     return parser
 

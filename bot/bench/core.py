@@ -8,7 +8,6 @@ By default the database is a throw-away file in a temporary folder; ``--database
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import logging
@@ -19,6 +18,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.app import build_service, close_service
 from bot.config import Settings
 from bot.core.events import ChannelRef, ChatMessage, CommunityRef, UserRef
 
@@ -95,8 +95,6 @@ async def _feed(service: Any, count: int, concurrency: int, seed: int = 7) -> li
 async def run_bench(
     settings: Settings, *, messages: int, concurrency: int, as_json: bool, keep_db: bool
 ) -> int:
-    from bot.cli_bot import build_service, close_service
-
     tmp = None
     if not keep_db:
         tmp = tempfile.mkdtemp(prefix="emotion-bench-")
@@ -140,34 +138,3 @@ async def run_bench(
             print(f"{key:>16}: {value}")
     print(json.dumps(result))
     return 0 if result["rows"] == messages else 1
-
-
-def register(bench: Any) -> None:
-    """Add ``core`` to the ``emotion-bot bench`` sub-commands."""
-    from bot.cli_bot import _common, _guard, _settings
-
-    @_guard
-    def _cmd(args: argparse.Namespace) -> int:
-        return asyncio.run(
-            run_bench(
-                _settings(args),
-                messages=args.messages,
-                concurrency=args.concurrency,
-                as_json=args.json,
-                keep_db=args.database_url is not None,
-            )
-        )
-
-    core = bench.add_parser(
-        "core", help="messages through the core with the real model and a real SQLite store"
-    )
-    _common(core)
-    core.add_argument("--messages", type=int, default=20_000)
-    core.add_argument(
-        "--concurrency",
-        type=int,
-        default=64,
-        help="messages in flight at once, as on a busy server",
-    )
-    core.add_argument("--json", action="store_true", help="only the final JSON line")
-    core.set_defaults(func=_cmd)

@@ -28,42 +28,21 @@ import random
 import statistics
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from bot.config import REPO_ROOT
+from bot.modelstore.loader import load_or_exit
+from classifier.explain import MAX_WORDS, explain
+from classifier.explain_words import drop, word_spans
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data" / "emotion"
 LATENCY_TARGET_MS = 50.0
 FALLBACK_20 = (
     "honestly I am so tired of this build failing again and again, I really thought we fixed it "
     "yesterday"
 )
-
-
-def register(bench: argparse._SubParsersAction) -> None:
-    p = bench.add_parser("explain", help="faithfulness (perturbation test) and latency of explain")
-    p.add_argument("--data", default=str(DEFAULT_DATA), help="dair-ai/emotion folder")
-    p.add_argument("--split", default="test")
-    p.add_argument("--n", type=int, default=500, help="sentences")
-    p.add_argument("--k", type=int, default=5, help="largest number of words masked")
-    p.add_argument("--draws", type=int, default=5, help="random draws per sentence and k")
-    p.add_argument(
-        "--samples",
-        type=int,
-        default=32,
-        help="also evaluate the refined explanation with this many samples (0: off)",
-    )
-    p.add_argument("--runs", type=int, default=100, help="latency runs")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--model", type=Path, help="model folder (default: settings' MODEL_DIR)")
-    p.add_argument("--threads", type=int, default=0, help="ONNX Runtime threads (0: all cores)")
-    p.add_argument("--json", action="store_true", help="print only the JSON line")
-    p.set_defaults(func=cmd_bench_explain)
 
 
 def _curves(
@@ -75,7 +54,6 @@ def _curves(
     rng: random.Random,
 ) -> dict[str, np.ndarray]:
     """Probability drops (k = 1..k_max) for each method's top/reverse order and for random."""
-    from classifier.explain_words import drop, word_spans
 
     spans = word_spans(text)
     n = len(spans)
@@ -111,8 +89,6 @@ def faithfulness(
     model: Any, texts: list[str], *, k_max: int, draws: int, samples: int, seed: int
 ) -> dict[str, Any]:
     """The perturbation test over ``texts`` (see the module doc)."""
-    from classifier.explain import explain
-
     rng = random.Random(seed)
     methods = {"occlusion": 0, **({"sampled": samples} if samples > 0 else {})}
     per: dict[str, list[np.ndarray]] = {}
@@ -145,8 +121,6 @@ def faithfulness(
 
 def latency(model: Any, text: str, runs: int, samples: int = 0) -> dict[str, float]:
     """p50/p90 milliseconds of one ``explain`` call on ``text`` (after a warm-up)."""
-    from classifier.explain import explain
-
     for _ in range(5):
         explain(model, text, samples=samples)
     times = []
@@ -161,23 +135,15 @@ def latency(model: Any, text: str, runs: int, samples: int = 0) -> dict[str, flo
     }
 
 
-def _load(path: Path | None, threads: int) -> Any:
-    from bot.explain_cli import _load as load_model
-
-    return load_model(path, threads)
-
-
 def cmd_bench_explain(args: argparse.Namespace) -> int:
-    from classifier.explain import MAX_WORDS
-    from classifier.explain_words import word_spans
-    from train.data import DataError, load_split
+    from train.data import DataError, load_split  # deferred: train is the optional [train] extra
 
     try:
         split = load_split(args.data, args.split)
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    model = _load(args.model, args.threads)
+    model = load_or_exit(args.model, args.threads)
     # more words than k (so that masking k never empties the text) and not cut by explain()
     eligible = [t for t in split.texts if args.k < len(word_spans(t)) <= MAX_WORDS]
     texts = eligible[: args.n]

@@ -1,7 +1,7 @@
 """``emotion-bot explain TEXT``: which words made the model give its answer.
 
 Prints the words with their contribution, strongest first (``--json``: one JSON object), and
-with ``--png FILE`` writes the bar chart (:mod:`bot.explain_chart`). Nothing is stored.
+with ``--png FILE`` writes the bar chart (:mod:`bot.charts.explanation`). Nothing is stored.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from classifier.explain import DEFAULT_SAMPLES, MAX_WORDS
+from bot.modelstore.loader import load_or_exit
+from classifier.explain import DEFAULT_SAMPLES, MAX_WORDS, explain
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -39,35 +40,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_explain)
 
 
-def _load(path: Path | None, threads: int) -> Any:
-    import classifier
-
-    if path is None:
-        from bot.config import load_settings
-
-        path = Path(load_settings().model_dir)
-    try:
-        return classifier.load(path, threads=threads)
-    except classifier.ModelLoadError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        raise SystemExit(1) from exc
-
-
 def cmd_explain(args: argparse.Namespace) -> int:
-    from classifier.explain import explain
-
     text = " ".join(args.text) if args.text else sys.stdin.read().strip()
     if args.max_words < 1:
         print("error: --max-words must be at least 1", file=sys.stderr)
         return 2
-    model = _load(args.model, args.threads)
+    model = load_or_exit(args.model, args.threads)
     try:
         result = explain(model, text, args.emotion, max_words=args.max_words, samples=args.samples)
     except ValueError as exc:  # an emotion this model does not have
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.png:
-        from bot.explain_chart import render_explanation_png
+        from bot.charts.explanation import render_explanation_png  # deferred: matplotlib
 
         args.png.write_bytes(render_explanation_png(result, top=args.top))
     if args.json:

@@ -9,8 +9,10 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from bot.core import distress, policy
-from bot.core import messages as msgs
+from bot.core import policy
+from bot.core import strings as msgs
+from bot.core.distress import detector
+from bot.core.distress.cards import flag_card, reviewed_card
 from bot.core.events import (
     Action,
     ChannelRef,
@@ -21,7 +23,6 @@ from bot.core.events import (
     UpdateFlagMessage,
     UserRef,
 )
-from bot.core.flags import flag_card, reviewed_card
 from bot.core.records import CommunitySettings, FlagRecord
 from classifier.prediction import Prediction
 
@@ -46,7 +47,7 @@ async def raise_flag(
     svc: EmotionService,
     msg: ChatMessage,
     prediction: Prediction,
-    matches: list[distress.PhraseMatch],
+    matches: list[detector.PhraseMatch],
 ) -> list[Action]:
     """Assess a message with an active distress phrase; raise a flag (once per open window)."""
     community, now = msg.channel.community, svc.clock()
@@ -62,7 +63,7 @@ async def raise_flag(
         logger.warning("message %s: no history for the distress check", msg.id)
         rows = []
     history = [r.label for r in reversed(rows) if r.message_id != msg.id]
-    result = distress.assess(
+    result = detector.assess(
         matches, prediction, svc.scheme, history, threshold=svc.options.distress_threshold
     )
     if not result.flagged:

@@ -1,6 +1,6 @@
 """A measured retraining run: wall time, peak memory, and the bot's message latency meanwhile.
 
-    python -m bot.jobs.measure --model models/goemotions-minilm-int8 \\
+    python -m bot.bench.retrain --model models/goemotions-minilm-int8 \\
         --data ../shared/data/goemotions --labels 300 --out runs/retrain-measure
 
 What it does, in a throwaway SQLite database and models store under ``--out``:
@@ -36,7 +36,13 @@ from typing import Any
 import psutil
 
 from bot.core.events import ChannelRef, ChatMessage, CommunityRef, UserRef
+from bot.core.options import CoreOptions
 from bot.core.records import HumanLabel
+from bot.core.service import EmotionService
+from bot.jobs.options import JobOptions, RetrainOptions
+from bot.jobs.runtime import JobRuntime
+from bot.modelstore.loader import load_model
+from bot.storage import SqlStore, make_engine, upgrade
 
 logger = logging.getLogger(__name__)
 
@@ -113,13 +119,6 @@ class Load:
 
 
 async def measure(args: argparse.Namespace) -> dict[str, Any]:
-    import classifier
-    from bot.core.options import CoreOptions
-    from bot.core.service import EmotionService
-    from bot.jobs.options import JobOptions, RetrainOptions
-    from bot.jobs.runtime import JobRuntime
-    from bot.storage import SqlStore, make_engine, upgrade
-
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     db = out / "measure.db"
@@ -129,7 +128,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
     upgrade(url)
     engine = make_engine(url)
     store = SqlStore(engine)
-    model = classifier.load(args.model, threads=args.threads)
+    model = load_model(args.model, threads=args.threads)
     data = Path(args.data)
     train_rows = read_goemotions(data / "train.tsv", model.scheme.labels)
     dev_texts = [t for t, _ in read_goemotions(data / "dev.tsv", model.scheme.labels)]
@@ -252,7 +251,7 @@ def markdown(r: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m bot.jobs.measure",
+        prog="python -m bot.bench.retrain",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
