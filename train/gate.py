@@ -10,10 +10,16 @@ Both models are evaluated through ``classifier`` (the serving path, int8 as serv
 * the held-out slice of the community's labels (never trained on), with top-label accuracy: the
   share of messages whose top emotion is one the people gave.
 
+and, for models with a distress head, the at-risk lines of the project's chat suite
+(``tests/distress/suite.tsv``) with recall at each model's own default operating point (head or
+exemplar matcher over its high threshold, as the bot flags a single message).
+
 The candidate is promoted only if its parity report (int8 against PyTorch, written by packaging)
 passes (``--min-parity``, or the serving model's own agreement less one point when that is lower:
 see :func:`required_parity`), it is better on the community slice (by more than
-``--min-gain``), and it is not worse on the original split by more than ``--tolerance``. The
+``--min-gain``), it is not worse on the original split by more than ``--tolerance``, and its
+distress recall does not fall below the serving model's (a candidate without a head never
+replaces one with it). The
 decision and every number go to ``--out`` (JSON) and stdout; the exit status is 0 for either
 decision and 2 when something cannot be read.
 No torch here: numpy, scikit-learn and onnxruntime only.
@@ -80,6 +86,42 @@ def community_metrics(scores: np.ndarray, split: Split) -> dict[str, Any]:
 PARITY_SLACK = 0.01
 
 
+DISTRESS_SUITE = Path(__file__).resolve().parent.parent / "tests" / "distress" / "suite.tsv"
+
+
+def risk_lines(path: Path | None) -> list[str]:
+    """The at-risk texts of the chat suite (empty when the file is absent)."""
+    import csv
+
+    if path is None or not path.exists():
+        return []
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
+        return [r["text"] for r in reader if r.get("label") == "risk"]
+
+
+def distress_recall(model: classifier.EmotionClassifier, texts: list[str]) -> float | None:
+    """Share of ``texts`` over the model's default high thresholds (head or matcher)."""
+    from classifier.exemplars import ExemplarMatcher
+
+    points = (model.artifact.meta.get("distress") or {}).get("operating_points") or {}
+    point = points.get("default")
+    if not model.has_distress or not point or not texts:
+        return None
+    preds = model.predict(texts)
+    matcher = ExemplarMatcher.load(model.folder)
+    hits = 0
+    for p in preds:
+        if p.distress is None or p.embedding is None:
+            continue
+        match = matcher.match(p.embedding) if matcher is not None else None
+        if p.distress >= point["head_high"] or (
+            match is not None and match.score >= point["match_high"]
+        ):
+            hits += 1
+    return hits / len(texts)
+
+
 def parity_of(model: classifier.EmotionClassifier) -> dict[str, Any] | None:
     """The chosen int8 variant's agreement with PyTorch, from the packaging report in meta."""
     report = model.artifact.meta.get("parity")
@@ -95,7 +137,10 @@ def parity_of(model: classifier.EmotionClassifier) -> dict[str, Any] | None:
 
 
 def evaluate(
-    model: classifier.EmotionClassifier, original: Split, community: Split
+    model: classifier.EmotionClassifier,
+    original: Split,
+    community: Split,
+    risk_texts: list[str] | None = None,
 ) -> dict[str, Any]:
     started = time.perf_counter()
     thresholds = np.array([model.thresholds[label] for label in model.scheme.labels])
@@ -107,6 +152,7 @@ def evaluate(
         "original": {"headline": headline(metrics), **flat},
         "community": community_metrics(model.scores(community.texts), community),
         "parity": parity_of(model),
+        "distress_recall": distress_recall(model, risk_texts or []),
         "seconds": round(time.perf_counter() - started, 1),
     }
 
@@ -147,6 +193,11 @@ def decide(candidate: dict[str, Any], current: dict[str, Any], config: GateConfi
         reasons.append(
             f"original split: {cand_o:.4f} vs {cur_o:.4f} (tolerance {config.tolerance:.4f})"
         )
+    cand_d, cur_d = candidate.get("distress_recall"), current.get("distress_recall")
+    if cur_d is not None and (cand_d is None or cand_d < cur_d):
+        reasons.append(
+            f"distress recall at the default budget: {cand_d} vs {cur_d:.3f} (must not fall)"
+        )
     if not reasons:
         reasons.append(
             f"community slice {cand_c:.3f} > {cur_c:.3f}; original split {cand_o:.4f} vs "
@@ -182,6 +233,7 @@ def run_gate(
     split: str = "auto",
     max_examples: int = 0,
     threads: int = 1,
+    distress_suite: Path | None = DISTRESS_SUITE,
 ) -> dict[str, Any]:
     """Evaluate both models and decide; returns the report written by the CLI."""
     split_name, original = original_split(data, split, max_examples)
@@ -193,8 +245,9 @@ def run_gate(
             f"label schemes differ: candidate {cand.scheme.name}, current {cur.scheme.name}, "
             f"data {original.scheme.name}"
         )
-    cand_eval = evaluate(cand, original, slice_)
-    cur_eval = evaluate(cur, original, slice_)
+    risk = risk_lines(distress_suite)
+    cand_eval = evaluate(cand, original, slice_, risk)
+    cur_eval = evaluate(cur, original, slice_, risk)
     decision = decide(cand_eval, cur_eval, config)
     return {
         "decision": "promote" if decision.promote else "reject",

@@ -52,7 +52,7 @@ from train.distress_data import (
 from train.ema import WeightEMA
 from train.exemplars import load_exemplars
 from train.finetune import load_base, seed_everything
-from train.heads import MultiHead, mean_pool
+from train.heads import MultiHead, has_heads, hidden_size, load_head, mean_pool
 from train.metrics import headline, metrics_for, tune_thresholds
 
 logger = logging.getLogger(__name__)
@@ -129,7 +129,9 @@ def fine_tune_multitask(
         validation = validation.subset(np.arange(config.max_eval_examples))
 
     tokenizer, model = build_student(config, train)
-    net = MultiHead(model)
+    # Retraining from a shipped or trained multi-task checkpoint keeps its distress head.
+    base = Path(config.base)
+    net = MultiHead(model, load_head(base, hidden_size(model)) if has_heads(base) else None)
     pad_id = tokenizer.pad_token_id or 0
     k = len(train.scheme.labels)
 

@@ -41,3 +41,13 @@ def test_parity_bar_follows_the_serving_model_when_it_is_lower() -> None:
     assert not decide(
         _model(community=0.6, original=0.52, agreement=0.98), unknown, GateConfig()
     ).promote
+
+
+def test_a_candidate_whose_distress_recall_falls_is_refused() -> None:
+    current = {**_model(community=0.50, original=0.52, agreement=0.995), "distress_recall": 0.9}
+    better = _model(community=0.60, original=0.52, agreement=0.995)
+    assert decide({**better, "distress_recall": 0.9}, current, GateConfig()).promote
+    fell = decide({**better, "distress_recall": 0.85}, current, GateConfig())
+    assert not fell.promote and "distress recall" in fell.reasons[0]
+    headless = decide({**better, "distress_recall": None}, current, GateConfig())
+    assert not headless.promote
