@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.core.distress.detector import FLAG_THRESHOLD
 from bot.core.policy import (
     DEFAULT_CHANNEL_COOLDOWN,
     DEFAULT_EMPATHY_THRESHOLD,
     DEFAULT_MEMBER_COOLDOWN,
+    FLAG_THRESHOLD,
 )
 from bot.core.strings import DEFAULT_CRISIS_RESOURCES
 

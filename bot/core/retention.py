@@ -10,36 +10,33 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
+from bot.core.deps import Deps
 from bot.core.events import CommunityRef
-
-if TYPE_CHECKING:
-    from bot.core.service import EmotionService
 
 logger = logging.getLogger(__name__)
 
 
-async def purge_expired(svc: EmotionService, communities: tuple[CommunityRef, ...] = ()) -> int:
+async def purge_expired(deps: Deps, communities: tuple[CommunityRef, ...] = ()) -> int:
     """Delete expired rows; returns how many were deleted."""
-    now = svc.clock()
-    deleted = await svc.db(
-        svc.store.delete_older_than, now - timedelta(days=svc.options.retention_days)
+    now = deps.clock()
+    deleted = await deps.db(
+        deps.store.delete_older_than, now - timedelta(days=deps.options.retention_days)
     )
     for community in communities:
-        settings = await svc.community_settings(community)
-        if settings.retention_days >= svc.options.retention_days:
+        settings = await deps.community_settings(community)
+        if settings.retention_days >= deps.options.retention_days:
             continue
         cutoff = now - timedelta(days=settings.retention_days)
-        old = await svc.db(
-            svc.store.messages,
+        old = await deps.db(
+            deps.store.messages,
             platform=community.platform,
             community_id=community.id,
-            since=now - timedelta(days=svc.options.retention_days + 1),
+            since=now - timedelta(days=deps.options.retention_days + 1),
             until=cutoff,
         )
         for row in old:
-            if await svc.db(svc.store.delete_message, row.platform, row.message_id):
+            if await deps.db(deps.store.delete_message, row.platform, row.message_id):
                 deleted += 1
     logger.info("retention: %d rows deleted", deleted)
     return deleted

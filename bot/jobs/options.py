@@ -1,8 +1,7 @@
 """The scheduler's and the retraining job's tunables, with defaults that suit a small server.
 
-:func:`job_options` reads them from :class:`bot.config.Settings` (the fields are listed in the
-report to the lead and ``.env.example``); a field the settings do not have keeps its default here,
-so the jobs work before the settings know about them.
+:func:`job_options` reads them from :class:`bot.config.Settings` (every field is listed in
+``.env.example``); a field the settings do not have keeps its default here.
 """
 
 from __future__ import annotations

@@ -18,18 +18,13 @@ from bot.jobs.notify import ModeratorNotifier
 from bot.jobs.options import JobOptions
 from bot.jobs.retrain import Retrainer, RetrainOutcome, notice_card, take_notices
 from bot.jobs.weeks import parse_week, previous_week, week_bounds, zone
+from bot.modelstore.loader import load_model as modelstore_load
 from bot.modelstore.registry import ModelRegistry
 
 logger = logging.getLogger(__name__)
 
 CommunityLister = Callable[[], Sequence[CommunityRef]]
 ChannelNamer = Callable[[CommunityRef], Mapping[str, str]]
-
-
-def _load_model(folder: Path, threads: int) -> Classifier:
-    import classifier
-
-    return classifier.load(folder, threads=threads)
 
 
 class JobRuntime:
@@ -58,7 +53,9 @@ class JobRuntime:
         self._communities = communities
         self._channel_names = channel_names
         self.registry = registry or ModelRegistry(options.models_store, keep=options.models_keep)
-        self._load = load_model or (lambda p: _load_model(p, options.classifier_threads))
+        self._load = load_model or (
+            lambda p: modelstore_load(p, threads=options.classifier_threads)
+        )
         self._retrain_lock = asyncio.Lock()
         self._bad_versions: set[str] = set()
 

@@ -1,4 +1,4 @@
-"""What the jobs say to moderators and on the command line (candidates for bot/core/strings.py)."""
+"""What the jobs say to moderators and on the command line (the core's: bot/core/strings.py)."""
 
 RETRAIN_FAILED_TITLE = "Model retraining failed"
 RETRAIN_FAILED_BODY = (

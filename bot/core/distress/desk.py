@@ -7,10 +7,10 @@ this process is remembered in memory, so its message excerpt survives the review
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from bot.core import policy
 from bot.core import strings as msgs
+from bot.core.deps import Deps
 from bot.core.distress import detector
 from bot.core.distress.cards import flag_card, reviewed_card
 from bot.core.events import (
@@ -26,9 +26,6 @@ from bot.core.events import (
 from bot.core.records import CommunitySettings, FlagRecord
 from classifier.prediction import Prediction
 
-if TYPE_CHECKING:
-    from bot.core.service import EmotionService
-
 logger = logging.getLogger(__name__)
 
 REVIEW_STATES = ("acknowledged", "resolved", "false_alarm")
@@ -39,32 +36,32 @@ def who(user: UserRef) -> str:
     return f"{user.name} ({user.id})" if user.name and user.name != user.id else user.id
 
 
-def resources(svc: EmotionService, settings: CommunitySettings) -> str:
-    return settings.crisis_resources or svc.options.crisis_resources
+def resources(deps: Deps, settings: CommunitySettings) -> str:
+    return settings.crisis_resources or deps.options.crisis_resources
 
 
 async def raise_flag(
-    svc: EmotionService,
+    deps: Deps,
     msg: ChatMessage,
     prediction: Prediction,
     matches: list[detector.PhraseMatch],
 ) -> list[Action]:
     """Assess a message with an active distress phrase; raise a flag (once per open window)."""
-    community, now = msg.channel.community, svc.clock()
+    community, now = msg.channel.community, deps.clock()
     try:
-        rows = await svc.db(
-            svc.store.messages,
+        rows = await deps.db(
+            deps.store.messages,
             platform=community.platform,
             community_id=community.id,
             user_id=msg.author.id,
-            since=now - svc.options.history_window,
+            since=now - deps.options.history_window,
         )
     except Exception:
         logger.warning("message %s: no history for the distress check", msg.id)
         rows = []
     history = [r.label for r in reversed(rows) if r.message_id != msg.id]
     result = detector.assess(
-        matches, prediction, svc.scheme, history, threshold=svc.options.distress_threshold
+        matches, prediction, deps.scheme, history, threshold=deps.options.distress_threshold
     )
     if not result.flagged:
         logger.info(
@@ -74,12 +71,12 @@ async def raise_flag(
             result.reason,
         )
         return []
-    async with svc.flag_lock:
-        open_flags = await svc.db(
-            svc.store.open_flags_for,
+    async with deps.flag_lock:
+        open_flags = await deps.db(
+            deps.store.open_flags_for,
             community.platform,
             msg.author.id,
-            since=now - svc.options.distress_dedup,
+            since=now - deps.options.distress_dedup,
         )
         if open_flags:
             logger.info(
@@ -88,10 +85,10 @@ async def raise_flag(
                 result.score,
                 open_flags[0].id,
             )
-            svc.stats["distress_deduplicated"] += 1
+            deps.stats["distress_deduplicated"] += 1
             return []
-        record = await svc.db(
-            svc.store.add_flag,
+        record = await deps.db(
+            deps.store.add_flag,
             FlagRecord(
                 id=0,
                 platform=community.platform,
@@ -105,18 +102,18 @@ async def raise_flag(
                 permalink=msg.permalink,
             ),
         )
-    settings = await svc.community_settings(community)
+    settings = await deps.community_settings(community)
     card = flag_card(
         record,
         member=who(msg.author),
         channel=msg.channel.name or msg.channel.id,
-        resources=resources(svc, settings),
+        resources=resources(deps, settings),
         assessment=result,
         text=msg.text,
-        threshold=svc.options.distress_threshold,
+        threshold=deps.options.distress_threshold,
     )
-    svc.remember_card(record.id, card)
-    svc.stats["distress_flagged"] += 1
+    deps.remember_card(record.id, card)
+    deps.stats["distress_flagged"] += 1
     logger.warning(
         "distress flag #%d raised for message %s (%.2f)", record.id, msg.id, result.score
     )
@@ -132,16 +129,14 @@ async def raise_flag(
     ]
 
 
-async def review_flag(
-    svc: EmotionService, flag_id: int, state: str, moderator: UserRef
-) -> list[Action]:
+async def review_flag(deps: Deps, flag_id: int, state: str, moderator: UserRef) -> list[Action]:
     """A moderator pressed a flag button: record it and re-render the flag's card."""
-    flag = await svc.db(svc.store.get_flag, flag_id)
+    flag = await deps.db(deps.store.get_flag, flag_id)
     if flag is None:
         logger.warning("review of unknown flag #%d by %s", flag_id, moderator.id)
         return []
     community = CommunityRef(flag.platform, flag.community_id)
-    settings = await svc.community_settings(community)
+    settings = await deps.community_settings(community)
     where = ChannelRef(community, settings.mod_channel_id or flag.channel_id)
     if not policy.is_moderator(moderator, settings):
         text = msgs.MODERATORS_ONLY.format(name="review")
@@ -149,19 +144,19 @@ async def review_flag(
     if state not in REVIEW_STATES:
         text = msgs.FLAG_BAD_STATE.format(state=state)
         return [Reply(channel=where, text=text, private_to=moderator)]
-    updated = await svc.db(
-        svc.store.set_flag_state, flag_id, state, by=moderator.id, at=svc.clock()
+    updated = await deps.db(
+        deps.store.set_flag_state, flag_id, state, by=moderator.id, at=deps.clock()
     )
     if updated is None:
         return []
-    original = svc.flag_cards.get(flag_id) or flag_card(
+    original = deps.flag_cards.get(flag_id) or flag_card(
         flag,
         member=flag.user_id,
         channel=flag.channel_id,
-        resources=resources(svc, settings),
+        resources=resources(deps, settings),
     )
     card = reviewed_card(original, updated, who=who(moderator))
-    svc.remember_card(flag_id, card)
+    deps.remember_card(flag_id, card)
     logger.info("flag #%d marked %s by %s", flag_id, state, moderator.id)
     state_name = msgs.FLAG_STATE_NAMES[state].lower()
     return [

@@ -27,6 +27,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.core.policy import FLAG_THRESHOLD
 from classifier.prediction import Prediction
 from classifier.scheme import LabelScheme
 
@@ -35,7 +36,6 @@ INDIRECT_WEIGHT = 0.5
 QUOTED_FACTOR = 0.25
 MODEL_WEIGHT = 0.3
 HISTORY_WEIGHT = 0.2
-FLAG_THRESHOLD = 0.7
 NEGATION_WINDOW = 4  # words before the phrase, within its clause
 HISTORY_SIZE = 10  # recent stored messages of the member that count
 

@@ -22,17 +22,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core import strings as msgs
-from bot.core.commands import reply
+from bot.core.commands.common import reply
+from bot.core.deps import Deps
 from bot.core.events import Action, Card, CommandRequest
 from bot.core.policy import EMPATHY_MODES, is_moderator
 from bot.core.records import ChannelSettings, CommunitySettings
-
-if TYPE_CHECKING:
-    from bot.core.service import EmotionService
+from bot.core.weekly import weekly_summary
 
 logger = logging.getLogger(__name__)
 
@@ -41,22 +39,26 @@ OFF = ("off", "no", "false", "disable", "disabled")
 
 
 class BadValue(ValueError):
-    pass
+    """A setting's value that cannot be used (the message says why)."""
 
 
-async def _require_moderator(svc: EmotionService, req: CommandRequest) -> list[Action] | None:
-    settings = await svc.community_settings(req.channel.community)
+class UnknownSetting(BadValue):
+    """A setting name that does not exist."""
+
+
+async def _require_moderator(deps: Deps, req: CommandRequest) -> list[Action] | None:
+    settings = await deps.community_settings(req.channel.community)
     if is_moderator(req.user, settings):
         return None
     logger.info("%s is not a moderator: /emotion %s refused", req.user.id, req.name)
     return reply(req, msgs.MODERATORS_ONLY.format(name=req.name))
 
 
-async def cmd_summary(svc: EmotionService, req: CommandRequest) -> list[Action]:
-    refused = await _require_moderator(svc, req)
+async def cmd_summary(deps: Deps, req: CommandRequest) -> list[Action]:
+    refused = await _require_moderator(deps, req)
     if refused:
         return refused
-    _, card = await svc.weekly_summary(req.channel.community)
+    _, card = await weekly_summary(deps, req.channel.community)
     return reply(req, card=card)
 
 
@@ -169,32 +171,32 @@ def _apply(
         if value.lower() == "add":
             mods.append(user)
         return replace(comm, moderators=tuple(mods)), chan, f"moderator {value.lower()} {user}"
-    raise BadValue("unknown setting")
+    raise UnknownSetting(name)
 
 
-async def cmd_settings(svc: EmotionService, req: CommandRequest) -> list[Action]:
-    refused = await _require_moderator(svc, req)
+async def cmd_settings(deps: Deps, req: CommandRequest) -> list[Action]:
+    refused = await _require_moderator(deps, req)
     if refused:
         return refused
     community = req.channel.community
-    comm = await svc.community_settings(community)
-    chan = await svc.channel_settings(req.channel)
+    comm = await deps.community_settings(community)
+    chan = await deps.channel_settings(req.channel)
     words = _words(req)
     if not words:
-        return reply(req, card=_show(comm, chan, svc.options.empathy_threshold))
+        return reply(req, card=_show(comm, chan, deps.options.empathy_threshold))
     name = words[0].lower()
     try:
         new_comm, new_chan, what = _apply(
-            name, words[1:], req, comm, chan, svc.options.retention_days
+            name, words[1:], req, comm, chan, deps.options.retention_days
         )
+    except UnknownSetting:
+        return reply(req, msgs.SETTINGS_USAGE)
     except BadValue as exc:
-        if str(exc) == "unknown setting":
-            return reply(req, msgs.SETTINGS_USAGE)
         return reply(req, msgs.SETTINGS_BAD_VALUE.format(name=name, why=exc))
     if new_comm != comm:
-        await svc.save_community_settings(community, new_comm)
+        await deps.save_community_settings(community, new_comm)
     if new_chan != chan:
-        await svc.save_channel_settings(req.channel, new_chan)
+        await deps.save_channel_settings(req.channel, new_chan)
     logger.info(
         "settings of %s/%s changed by %s: %s", community.platform, community.id, req.user.id, what
     )

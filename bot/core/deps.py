@@ -1,0 +1,183 @@
+"""``Deps``: the collaborators every stage of the message path and every command shares.
+
+The store (each call run in one worker thread, which suits SQLite, retried once), the current
+classifier behind the batching worker, the clock, the options, the settings caches, the recent
+texts kept in memory, the empathy cooldowns, the flag cards, the backlog and the counters. The
+:class:`~bot.core.service.EmotionService` facade builds one; feature modules take it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter, OrderedDict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any, Protocol, TypeVar
+
+from bot.core.backlog import Backlog
+from bot.core.batching import Batcher
+from bot.core.events import Card, ChannelRef, ChatMessage, CommunityRef, UserRef
+from bot.core.options import CoreOptions
+from bot.core.policy import Cooldowns
+from bot.core.ports import Classifier, MessageStore
+from bot.core.recent import RecentTexts, TTLCache
+from bot.core.records import ChannelSettings, CommunitySettings
+from bot.core.summary import WeeklySummary
+from classifier.prediction import Prediction
+from classifier.scheme import LabelScheme
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+FLAG_CARDS_KEPT = 1000
+
+ChartRenderer = Callable[[WeeklySummary], bytes | None]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class MessageObserver(Protocol):
+    """Optional hook (the console shows each classification)."""
+
+    def classified(self, message: ChatMessage, prediction: Prediction) -> None: ...
+    def skipped(self, message: ChatMessage, reason: str) -> None: ...
+
+
+class Deps:
+    """See the module doc. ``aclose()`` stops the batching worker and the store thread."""
+
+    def __init__(
+        self,
+        *,
+        store: MessageStore,
+        classifier: Classifier,
+        clock: Callable[[], datetime] = utcnow,
+        options: CoreOptions | None = None,
+        chart: ChartRenderer | None = None,
+        observer: MessageObserver | None = None,
+    ) -> None:
+        self.store = store
+        self.classifier = classifier
+        self.clock = clock
+        self.options = options or CoreOptions()
+        self.chart = chart
+        self.observer = observer
+        self.batcher = Batcher(
+            lambda: self.classifier,
+            max_batch=self.options.max_batch,
+            wait_s=self.options.batch_wait_s,
+        )
+        self._db_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="emotion-store")
+        self.cooldowns = Cooldowns(
+            member=self.options.member_cooldown, channel=self.options.channel_cooldown
+        )
+        self.texts = RecentTexts(
+            limit=self.options.recent_text_limit, ttl=self.options.recent_text_ttl
+        )
+        ttl = self.options.settings_cache_s
+        self._communities: TTLCache[CommunitySettings] = TTLCache(ttl)
+        self._channels: TTLCache[ChannelSettings] = TTLCache(ttl)
+        self._optouts: TTLCache[bool] = TTLCache(ttl)
+        self.flag_cards: OrderedDict[int, Card] = OrderedDict()
+        self.flag_lock = asyncio.Lock()
+        self.backlog = Backlog()
+        self.channel_names: dict[tuple[str, str, str], str] = {}
+        self.stats: Counter[str] = Counter()
+
+    # --- the model ---------------------------------------------------------------------------
+
+    @property
+    def scheme(self) -> LabelScheme:
+        return self.classifier.scheme
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The current model's label names (for command choices)."""
+        return tuple(self.classifier.scheme.labels)
+
+    async def classify(self, text: str) -> Prediction:
+        """Classify one text (batched with concurrent ones); raises ClassificationError."""
+        return await self.batcher.predict(text[: self.options.max_text_chars])
+
+    # --- the store, off the loop ---------------------------------------------------------------
+
+    async def db(self, fn: Callable[..., T], *args: Any, retry: bool = True, **kwargs: Any) -> T:
+        """Run a store method in the store thread; retry once after a short pause."""
+        loop = asyncio.get_running_loop()
+        call = partial(fn, *args, **kwargs)
+        try:
+            return await loop.run_in_executor(self._db_pool, call)
+        except Exception as exc:
+            if not retry:
+                raise
+            logger.warning("store call %s failed (%s); retrying once", _name(fn), exc)
+            await asyncio.sleep(self.options.store_retry_delay_s)
+            return await loop.run_in_executor(self._db_pool, call)
+
+    # --- settings and opt-outs, cached -----------------------------------------------------------
+
+    async def community_settings(self, community: CommunityRef) -> CommunitySettings:
+        key = ("community", community.platform, community.id)
+        cached = self._communities.get(key)
+        if cached is None:
+            cached = await self.db(self.store.community_settings, community)
+            self._communities.put(key, cached)
+        return replace(cached)
+
+    async def channel_settings(self, channel: ChannelRef) -> ChannelSettings:
+        key = ("channel", channel.community.platform, channel.community.id, channel.id)
+        cached = self._channels.get(key)
+        if cached is None:
+            cached = await self.db(self.store.channel_settings, channel)
+            self._channels.put(key, cached)
+        return replace(cached, extra=dict(cached.extra))
+
+    async def save_community_settings(self, community: CommunityRef, s: CommunitySettings) -> None:
+        await self.db(self.store.save_community_settings, community, s)
+        self._communities.drop(("community", community.platform, community.id))
+
+    async def save_channel_settings(self, channel: ChannelRef, s: ChannelSettings) -> None:
+        await self.db(self.store.save_channel_settings, channel, s)
+        self._channels.drop(
+            ("channel", channel.community.platform, channel.community.id, channel.id)
+        )
+
+    async def is_opted_out(self, user: UserRef) -> bool:
+        key = ("optout", user.platform, user.id)
+        cached = self._optouts.get(key)
+        if cached is None:
+            cached = await self.db(self.store.is_opted_out, user)
+            self._optouts.put(key, cached)
+        return bool(cached)
+
+    async def set_opted_out(self, user: UserRef, opted_out: bool) -> None:
+        await self.db(self.store.set_opted_out, user, opted_out)
+        self._optouts.put(("optout", user.platform, user.id), opted_out)
+        if opted_out:
+            self.texts.drop_user(user.platform, user.id)
+
+    # --- memory ----------------------------------------------------------------------------------
+
+    def forget_memory(self, user: UserRef) -> None:
+        """Drop what is held in memory about a member (after ``forget``)."""
+        self.texts.drop_user(user.platform, user.id)
+        self.backlog.forget_user(user)
+
+    def remember_card(self, flag_id: int, card: Card) -> None:
+        """Keep the card of a flag (for its re-rendering after a review); bounded."""
+        self.flag_cards[flag_id] = card
+        while len(self.flag_cards) > FLAG_CARDS_KEPT:
+            self.flag_cards.popitem(last=False)
+
+    async def aclose(self) -> None:
+        await self.batcher.aclose()
+        self._db_pool.shutdown(wait=True)
+
+
+def _name(fn: Callable[..., Any]) -> str:
+    return getattr(fn, "__name__", repr(fn))

@@ -1,0 +1,50 @@
+"""Stage 5, empathy: a gentle private prompt when someone is clearly struggling (the policy in
+:func:`bot.core.policy.decide_empathy`: threshold, per-member and per-channel cooldowns)."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.core import policy, strings
+from bot.core.deps import Deps
+from bot.core.events import Action, ChatMessage, EmpathyPrompt
+from classifier.prediction import Prediction
+
+logger = logging.getLogger(__name__)
+
+
+async def prompt(deps: Deps, msg: ChatMessage, prediction: Prediction) -> list[Action]:
+    community = await deps.community_settings(msg.channel.community)
+    channel = await deps.channel_settings(msg.channel)
+    platform, community_id = msg.channel.community.platform, msg.channel.community.id
+    decision = policy.decide_empathy(
+        prediction,
+        deps.scheme,
+        community=community,
+        channel=channel,
+        default_threshold=deps.options.empathy_threshold,
+        cooldowns=deps.cooldowns,
+        member_key=(platform, community_id, msg.author.id),
+        channel_key=(platform, community_id, msg.channel.id),
+        now=deps.clock(),
+    )
+    deps.stats[f"empathy_{decision.reason}"] += 1
+    if not decision.prompt:
+        return []
+    logger.info(
+        "empathy prompt for message %s (%s %.2f >= %.2f)",
+        msg.id,
+        decision.label,
+        decision.score,
+        decision.threshold,
+    )
+    return [
+        EmpathyPrompt(
+            user=msg.author,
+            channel=msg.channel,
+            text=strings.empathy_prompt(msg.author.name, msg.id),
+            message_id=msg.id,
+            thread_id=msg.thread_id,
+            mode=community.empathy_mode,
+        )
+    ]

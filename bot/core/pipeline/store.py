@@ -1,0 +1,69 @@
+"""Stage 3, store: one row per message (labels and scores, never the text). A failed save
+(after a retry) keeps the classification in the backlog instead of failing the message."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.core.backlog import MAX_RETRIES
+from bot.core.deps import Deps
+from bot.core.events import ChatMessage
+from classifier.prediction import Prediction
+
+logger = logging.getLogger(__name__)
+
+
+async def save(deps: Deps, msg: ChatMessage, prediction: Prediction) -> None:
+    platform = msg.channel.community.platform
+    try:
+        await deps.db(deps.store.save_classification, msg, prediction)
+        deps.stats["stored"] += 1
+        deps.backlog.healthy = True
+    except Exception as exc:
+        logger.error("message %s/%s: not stored (%s); kept for a retry", platform, msg.id, exc)
+        deps.backlog.healthy = False
+        keep(deps, "store", unsaved=(msg, prediction))
+
+
+def keep(
+    deps: Deps,
+    why: str,
+    *,
+    unclassified: ChatMessage | None = None,
+    unsaved: tuple[ChatMessage, Prediction] | None = None,
+) -> None:
+    """Put a message (or a classification not yet saved) in the backlog."""
+    deps.stats[f"backlog_{why}"] += 1
+    backlog, limit = deps.backlog, deps.options.backlog_limit
+    if unclassified is not None:
+        backlog.keep(backlog.unclassified, unclassified, limit=limit, stats=deps.stats)
+    if unsaved is not None:
+        backlog.keep(backlog.unsaved, unsaved, limit=limit, stats=deps.stats)
+
+
+async def retry_unsaved(deps: Deps, limit: int) -> bool:
+    """Save the backlog's classifications again; False when the store still fails."""
+    unsaved = deps.backlog.unsaved
+    for _ in range(min(limit, len(unsaved))):
+        msg, prediction = unsaved.popleft()
+        try:
+            await deps.db(deps.store.save_classification, msg, prediction, retry=False)
+            deps.stats["stored"] += 1
+            logger.info("message %s stored on retry", msg.id)
+        except Exception:
+            unsaved.appendleft((msg, prediction))
+            return False
+    return True
+
+
+def retry_again(deps: Deps, msg: ChatMessage, exc: Exception) -> bool:
+    """Count a failed retry of ``msg``; True while it should stay in the backlog."""
+    retries = deps.backlog.retries
+    retries[msg.id] += 1
+    if retries[msg.id] >= MAX_RETRIES:
+        logger.error("message %s: given up after %d retries (%s)", msg.id, MAX_RETRIES, exc)
+        deps.stats["given_up"] += 1
+        del retries[msg.id]
+        return False
+    logger.info("message %s: retry failed again (%s)", msg.id, exc)
+    return True
