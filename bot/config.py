@@ -83,6 +83,7 @@ class Settings(BaseSettings):
     slack_moderators: str | None = None  # comma-separated Slack user ids treated as moderators
     slack_port: int = 3000  # HTTP mode listens on 127.0.0.1:PORT unless SLACK_HOST says otherwise
     slack_host: str = "127.0.0.1"
+    slack_api_url: str | None = None  # another Slack Web API base URL (tests, an egress proxy)
 
     # policies
     empathy_threshold: float = DEFAULT_EMPATHY_THRESHOLD  # from the dev set, see bot/core/policy.py

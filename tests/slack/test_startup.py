@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 
 from bot.adapters.slack import SlackConfig, SlackStartupError, run
+from bot.config import load_settings
 from tests.slack import payloads as p
 from tests.slack.fake_slack import APP_TOKEN, BOT_TOKEN, FakeSlack
 
@@ -134,10 +135,16 @@ async def test_http_mode_serves_the_documented_path(service: Any, fake: FakeSlac
     await _stop(task)
 
 
-def test_config_reads_settings_then_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_config_reads_the_settings_which_read_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-from-env")
     monkeypatch.setenv("SLACK_MODERATORS", "U1, U2")
-    conf = SlackConfig.from_settings(settings(bot_token="xoxb-from-settings", port="8080"))
+    monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:9/api/")
+    conf = SlackConfig.from_settings(
+        load_settings(slack_bot_token="xoxb-from-settings", slack_port=8080)
+    )
+    assert conf.api_url == "http://127.0.0.1:9/api/"
     assert (conf.bot_token, conf.app_token, conf.port, conf.mode) == (
         "xoxb-from-settings",
         "xapp-from-env",

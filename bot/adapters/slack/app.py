@@ -11,7 +11,6 @@ The Web API client retries rate-limited calls (``AsyncRateLimitErrorRetryHandler
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -64,12 +63,11 @@ class SlackConfig:
 
     @classmethod
     def from_settings(cls, settings: Any) -> SlackConfig:
-        """Read ``settings.slack_*`` where Settings has them, else ``SLACK_*`` env variables."""
+        """Read ``settings.slack_*`` (:class:`bot.config.Settings` reads ``SLACK_*`` from the
+        environment and ``.env``); a field it lacks is empty."""
 
         def get(name: str) -> str:
             value = getattr(settings, f"slack_{name}", None)
-            if value is None:
-                value = os.environ.get(f"SLACK_{name.upper()}")
             if value is not None and hasattr(value, "get_secret_value"):
                 value = value.get_secret_value()
             if isinstance(value, list | tuple):
