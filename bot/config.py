@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
 from pydantic import ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -89,7 +90,8 @@ class Settings(BaseSettings):
     empathy_threshold: float = DEFAULT_EMPATHY_THRESHOLD  # from the dev set, see bot/core/policy.py
     empathy_member_cooldown_minutes: float = 360.0
     empathy_channel_cooldown_minutes: float = 10.0
-    distress_threshold: float = 0.7
+    # Distress flags: which of the model's budget-chosen operating points (low | default | high).
+    distress_sensitivity: Literal["low", "default", "high"] = "default"
     distress_dedup_hours: float = 24.0
     crisis_resources: str | None = None  # None: the built-in international default
     retention_days: int = 90
@@ -135,7 +137,7 @@ class Settings(BaseSettings):
             raise ValueError("is a placeholder value; set the real secret or leave it empty")
         return value.strip()
 
-    @field_validator("empathy_threshold", "distress_threshold")
+    @field_validator("empathy_threshold")
     @classmethod
     def _unit(cls, value: float) -> float:
         if not 0.0 <= value <= 1.0:
@@ -178,7 +180,7 @@ class Settings(BaseSettings):
             empathy_threshold=self.empathy_threshold,
             member_cooldown=timedelta(minutes=self.empathy_member_cooldown_minutes),
             channel_cooldown=timedelta(minutes=self.empathy_channel_cooldown_minutes),
-            distress_threshold=self.distress_threshold,
+            distress_sensitivity=self.distress_sensitivity,
             distress_dedup=timedelta(hours=self.distress_dedup_hours),
             crisis_resources=self.crisis_resources or DEFAULT_CRISIS_RESOURCES,
             retention_days=self.retention_days,

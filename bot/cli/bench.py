@@ -1,4 +1,4 @@
-"""``emotion-bot bench model | core | explain | variants``: the measurement programs of
+"""``emotion-bot bench model | core | explain | variants | distress``: the measurement programs of
 :mod:`bot.bench`, with their arguments."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from bot.bench import distress as bench_distress
 from bot.bench import explain as bench_explain
 from bot.bench import model as bench_model
 from bot.bench import variants as bench_variants
@@ -22,6 +23,15 @@ def register(sub: Any) -> None:
     _core(bench)
     _explain(bench)
     _variants(bench)
+    _distress(bench)
+
+
+def _distress(bench: Any) -> None:
+    p = bench.add_parser(
+        "distress", help="today's phrase detector and the new distress detector, side by side"
+    )
+    bench_distress.add_arguments(p)
+    p.set_defaults(func=bench_distress.run_distress_bench)
 
 
 def _model(bench: Any) -> None:

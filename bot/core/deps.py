@@ -14,7 +14,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
@@ -27,12 +27,14 @@ from bot.core.ports import Classifier, MessageStore
 from bot.core.recent import RecentTexts, TTLCache
 from bot.core.records import ChannelSettings, CommunitySettings
 from bot.core.summary import WeeklySummary
+from classifier.exemplars import ExemplarMatcher
 from classifier.prediction import Prediction
 from classifier.scheme import LabelScheme
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 FLAG_CARDS_KEPT = 1000
+RISK_MEMBERS_KEPT = 10_000
 
 ChartRenderer = Callable[[WeeklySummary], bytes | None]
 
@@ -88,6 +90,9 @@ class Deps:
         self.backlog = Backlog()
         self.channel_names: dict[tuple[str, str, str], str] = {}
         self.stats: Counter[str] = Counter()
+        # Medium-risk messages per member (platform, user) -> times, for the two-in-24-h rule.
+        self.risk_evidence: OrderedDict[tuple[str, str], list[datetime]] = OrderedDict()
+        self._distress_for: tuple[int, ExemplarMatcher | None, dict[str, Any]] | None = None
 
     # --- the model ---------------------------------------------------------------------------
 
@@ -99,6 +104,32 @@ class Deps:
     def labels(self) -> tuple[str, ...]:
         """The current model's label names (for command choices)."""
         return tuple(self.classifier.scheme.labels)
+
+    def distress_model(self) -> tuple[ExemplarMatcher | None, dict[str, Any]]:
+        """The current model's exemplar matcher and meta (operating points), loaded once per model.
+
+        Models without a distress head (tests' fakes, older folders) give ``(None, {})``: then
+        only the phrases count.
+        """
+        model = self.classifier
+        if self._distress_for is None or self._distress_for[0] != id(model):
+            artifact = getattr(model, "artifact", None)
+            meta = dict(getattr(artifact, "meta", None) or {})
+            folder = getattr(artifact, "folder", None)
+            matcher = ExemplarMatcher.load(folder) if folder is not None else None
+            self._distress_for = (id(model), matcher, meta)
+        return self._distress_for[1], self._distress_for[2]
+
+    def note_risk(self, user: UserRef, now: datetime, window: timedelta) -> int:
+        """Record a medium-risk message; returns how many earlier ones fall within ``window``."""
+        key = (user.platform, user.id)
+        times = [t for t in self.risk_evidence.get(key, []) if now - t <= window]
+        earlier = len(times)
+        self.risk_evidence[key] = [*times, now]
+        self.risk_evidence.move_to_end(key)
+        while len(self.risk_evidence) > RISK_MEMBERS_KEPT:
+            self.risk_evidence.popitem(last=False)
+        return earlier
 
     async def classify(self, text: str) -> Prediction:
         """Classify one text (batched with concurrent ones); raises ClassificationError."""
@@ -167,6 +198,7 @@ class Deps:
         """Drop what is held in memory about a member (after ``forget``)."""
         self.texts.drop_user(user.platform, user.id)
         self.backlog.forget_user(user)
+        self.risk_evidence.pop((user.platform, user.id), None)
 
     def remember_card(self, flag_id: int, card: Card) -> None:
         """Keep the card of a flag (for its re-rendering after a review); bounded."""

@@ -27,8 +27,6 @@ DEFAULT_EMPATHY_THRESHOLD = 0.75
 # turn into a stream of bot messages).
 DEFAULT_MEMBER_COOLDOWN = timedelta(hours=6)
 DEFAULT_CHANNEL_COOLDOWN = timedelta(minutes=10)
-# The distress score a flag needs (bot.core.distress.detector explains the score).
-FLAG_THRESHOLD = 0.7
 EMPATHY_MODES = ("dm", "thread", "off")
 
 

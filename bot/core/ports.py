@@ -73,6 +73,9 @@ class MessageStore(Protocol):
     # distress flags
     def add_flag(self, flag: FlagRecord) -> FlagRecord: ...  # returns it with its id
     def get_flag(self, flag_id: int) -> FlagRecord | None: ...
+    def update_flag_evidence(
+        self, flag_id: int, *, score: float, reason: str, message_id: str
+    ) -> FlagRecord | None: ...
     def open_flags_for(
         self, platform: str, user_id: str, *, since: datetime
     ) -> list[FlagRecord]: ...

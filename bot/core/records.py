@@ -63,7 +63,9 @@ class CommunitySettings:
     empathy_enabled: bool = True
     # How empathy prompts are delivered where no private reply exists (Discord): dm | thread | off.
     empathy_mode: str = "dm"
-    crisis_resources: str | None = None  # None: the built-in international default
+    crisis_resources: str | None = None  # None: the country's list, else the international one
+    crisis_country: str | None = None  # ISO 3166 alpha-2 (bot.core.distress.resources)
+    distress_sensitivity: str | None = None  # low | default | high; None: the bot's setting
     retention_days: int = 90
     min_group_size: int = 3
     timezone: str = "UTC"

@@ -47,6 +47,9 @@ DM_CRISIS_REPLY = (
 )
 
 FLAG_TITLE = "Possible distress: please review"
+FLAG_UPDATE_TITLE = "Update: a later message with more concern, please review"
+FLAG_LEVELS = {"high": "high concern", "medium": "medium concern", "low": "low", "none": "none"}
+FLAG_EARLIER = "{n} earlier message(s) of concern in the last 24 h"
 FLAG_FOOTER = (
     "Visible to moderators only. The member has not been told. You decide whether someone "
     "reaches out. Crisis resources: {resources}"
@@ -201,6 +204,7 @@ SETTINGS_SAVED = "Saved: {what}."
 SETTINGS_USAGE = (
     "Usage: `/emotion settings [mod-channel here|ID|none | threshold 0..1|default | "
     "empathy on|off [channel] | empathy-mode dm|thread|off | crisis TEXT|default | "
+    "crisis-country CC|default | distress-sensitivity low|default|high | "
     "retention DAYS | min-group N | channel on|off | timezone Area/City | "
     "moderator add|remove USER_ID]`"
 )

@@ -342,6 +342,19 @@ class SqlStore:
             ).first()
         return convert.to_flag(row) if row is not None else None
 
+    def update_flag_evidence(
+        self, flag_id: int, *, score: float, reason: str, message_id: str
+    ) -> FlagRecord | None:
+        """A later message of higher risk: the flag now shows its score, reason and message."""
+        with self._tx(write=True) as conn:
+            row = conn.execute(
+                update(flags_t)
+                .where(flags_t.c.id == flag_id)
+                .values(score=float(score), reason=reason, message_id=message_id)
+                .returning(*flags_t.c)
+            ).first()
+        return convert.to_flag(row) if row is not None else None
+
     def flags(
         self, *, platform: str, community_id: str, since: datetime, until: datetime | None = None
     ) -> list[FlagRecord]:

@@ -85,13 +85,13 @@ def test_bench_variants_compares_the_run_folders(
 ) -> None:
     import argparse
 
-    from bot import bench_variants
+    from bot.cli.bench import register
 
     parser = argparse.ArgumentParser()
-    bench_variants.register(parser.add_subparsers(dest="bench"))
+    register(parser.add_subparsers(dest="command"))
     folders = [emotion_run / f"model-{v}" for v in ("fp32", "u8s8-per-channel-smooth")]
     options = ["--data", str(emotion_data), "--messages", "20", "--rounds", "1", "--json"]
-    args = parser.parse_args(["variants", *map(str, folders), *options])
+    args = parser.parse_args(["bench", "variants", *map(str, folders), *options])
     assert args.func(args) == 0
     report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     reference, smoothed = report["variants"]

@@ -28,6 +28,8 @@ SETTING_KEYS = (
     "empathy",
     "empathy-mode",
     "crisis",
+    "crisis-country",
+    "distress-sensitivity",
     "retention",
     "min-group",
     "channel",

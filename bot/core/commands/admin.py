@@ -10,6 +10,8 @@ threshold          this channel's empathy threshold, ``0..1`` or ``default``
 empathy            ``on`` / ``off`` for the community, or ``on|off channel`` for this channel
 empathy-mode       ``dm`` / ``thread`` / ``off``: how prompts reach people (Discord)
 crisis             the crisis-resources text shown to moderators, or ``default``
+crisis-country     ``US``, ``GB``, ... (ISO 3166): that country's helplines, or ``default``
+distress-sensitivity  ``low`` / ``default`` / ``high``: the flag budget (share of chat flagged)
 retention          days stored rows are kept (1..3650; at most the bot's global retention)
 min-group          smallest group shown in summaries and ``channel`` (2..1000)
 channel            ``on`` / ``off``: whether the bot reads this channel at all
@@ -27,6 +29,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.core import strings as msgs
 from bot.core.commands.common import reply
 from bot.core.deps import Deps
+from bot.core.distress.detector import SENSITIVITIES
+from bot.core.distress.resources import RESOURCES
 from bot.core.events import Action, Card, CommandRequest
 from bot.core.policy import EMPATHY_MODES, is_moderator
 from bot.core.records import ChannelSettings, CommunitySettings
@@ -105,6 +109,8 @@ def _show(comm: CommunitySettings, chan: ChannelSettings, default_threshold: flo
         ),
         ("empathy-mode", comm.empathy_mode),
         ("crisis", comm.crisis_resources or msgs.SETTINGS_DEFAULT),
+        ("crisis-country", comm.crisis_country or msgs.SETTINGS_DEFAULT),
+        ("distress-sensitivity", comm.distress_sensitivity or msgs.SETTINGS_DEFAULT),
         ("retention", f"{comm.retention_days} days"),
         ("min-group", str(comm.min_group_size)),
         ("channel", "on" if chan.enabled else "off"),
@@ -148,6 +154,20 @@ def _apply(
         text = " ".join(values).strip()
         resources = None if text.lower() == "default" else text
         return replace(comm, crisis_resources=resources), chan, "crisis resources updated"
+    if name == "crisis-country":
+        code = value.strip().upper()
+        if code == "DEFAULT":
+            return replace(comm, crisis_country=None), chan, "crisis-country = default"
+        if code not in RESOURCES:
+            known = ", ".join(sorted(RESOURCES))
+            raise BadValue(f"no reviewed list for {code[:8]!r} (known: {known}); use crisis TEXT")
+        return replace(comm, crisis_country=code), chan, f"crisis-country = {code}"
+    if name == "distress-sensitivity":
+        level = value.strip().lower()
+        if level not in SENSITIVITIES:
+            raise BadValue(f"use one of {', '.join(SENSITIVITIES)}")
+        chosen = None if level == "default" else level
+        return replace(comm, distress_sensitivity=chosen), chan, f"distress-sensitivity = {level}"
     if name == "retention":
         days = int(_number(value, name, 1, max_retention, int))
         return replace(comm, retention_days=days), chan, f"retention = {days} days"

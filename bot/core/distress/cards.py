@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core import strings as msgs
-from bot.core.distress.detector import DistressAssessment
+from bot.core.distress.detector import Assessment
 from bot.core.events import Card
 from bot.core.records import FlagRecord
 
@@ -34,17 +34,24 @@ def flag_card(
     member: str,
     channel: str,
     resources: str,
-    assessment: DistressAssessment | None = None,
+    assessment: Assessment | None = None,
+    reason: str | None = None,
     text: str | None = None,
-    threshold: float | None = None,
+    update: bool = False,
 ) -> Card:
-    """The card for a flag: context, scores, a link and (while not closed) review buttons."""
-    score = f"{flag.score:.2f}" + (f" (flags at {threshold:.2f})" if threshold is not None else "")
+    """The card for a flag: context, scores, a link and (while not closed) review buttons.
+
+    ``update``: a later message of higher risk while the flag was open (a new card, so the
+    moderators see it again, with the same flag number and buttons).
+    """
+    score = f"{flag.score:.2f}"
+    if assessment is not None:
+        score += f" ({msgs.FLAG_LEVELS[assessment.level]})"
     fields: list[tuple[str, str]] = [
         (msgs.FLAG_FIELD_MEMBER, member),
         (msgs.FLAG_FIELD_CHANNEL, f"#{channel}"),
         (msgs.FLAG_FIELD_SCORE, score),
-        (msgs.FLAG_FIELD_WHY, assessment.reason if assessment is not None else flag.reason),
+        (msgs.FLAG_FIELD_WHY, reason or flag.reason),
     ]
     if text:
         fields.append((msgs.FLAG_FIELD_MESSAGE, excerpt(text)))
@@ -56,7 +63,7 @@ def flag_card(
     fields.append((msgs.FLAG_FIELD_STATE, state))
     closed = flag.state in ("resolved", "false_alarm")
     return Card(
-        title=f"{msgs.FLAG_TITLE} (#{flag.id})",
+        title=f"{msgs.FLAG_UPDATE_TITLE if update else msgs.FLAG_TITLE} (#{flag.id})",
         fields=tuple(fields),
         link=flag.permalink,
         color="good" if closed else ("warning" if flag.state == "acknowledged" else "danger"),

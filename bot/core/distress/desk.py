@@ -1,4 +1,4 @@
-"""Distress flags: raising one for a message (deduplicated) and a moderator's review of it.
+"""Distress flags: raising one for a member (or updating the open one) and a moderator's review.
 
 Flags go to the moderators only; the cards are rebuilt on review (the card of a flag raised by
 this process is remembered in memory, so its message excerpt survives the review).
@@ -13,6 +13,7 @@ from bot.core import strings as msgs
 from bot.core.deps import Deps
 from bot.core.distress import detector
 from bot.core.distress.cards import flag_card, reviewed_card
+from bot.core.distress.resources import community_resources
 from bot.core.events import (
     Action,
     ChannelRef,
@@ -24,7 +25,6 @@ from bot.core.events import (
     UserRef,
 )
 from bot.core.records import CommunitySettings, FlagRecord
-from classifier.prediction import Prediction
 
 logger = logging.getLogger(__name__)
 
@@ -37,40 +37,32 @@ def who(user: UserRef) -> str:
 
 
 def resources(deps: Deps, settings: CommunitySettings) -> str:
-    return settings.crisis_resources or deps.options.crisis_resources
-
-
-async def raise_flag(
-    deps: Deps,
-    msg: ChatMessage,
-    prediction: Prediction,
-    matches: list[detector.PhraseMatch],
-) -> list[Action]:
-    """Assess a message with an active distress phrase; raise a flag (once per open window)."""
-    community, now = msg.channel.community, deps.clock()
-    try:
-        rows = await deps.db(
-            deps.store.messages,
-            platform=community.platform,
-            community_id=community.id,
-            user_id=msg.author.id,
-            since=now - deps.options.history_window,
-        )
-    except Exception:
-        logger.warning("message %s: no history for the distress check", msg.id)
-        rows = []
-    history = [r.label for r in reversed(rows) if r.message_id != msg.id]
-    result = detector.assess(
-        matches, prediction, deps.scheme, history, threshold=deps.options.distress_threshold
+    return community_resources(
+        settings.crisis_resources, settings.crisis_country, deps.options.crisis_resources
     )
-    if not result.flagged:
-        logger.info(
-            "message %s: distress phrase below threshold (%.2f: %s)",
-            msg.id,
-            result.score,
-            result.reason,
-        )
+
+
+def _evidence(result: detector.Assessment, earlier: int) -> str:
+    if earlier:
+        return f"{result.reason}; {msgs.FLAG_EARLIER.format(n=earlier)}"
+    return result.reason
+
+
+async def raise_flag(deps: Deps, msg: ChatMessage, result: detector.Assessment) -> list[Action]:
+    """A message of medium or high risk: flag the member, or update the flag already open.
+
+    High flags on its own; medium flags when the same member wrote another medium-or-higher
+    message within ``distress_pair_window``. With a flag open for the member, a message of
+    higher risk updates it (new evidence on a new card, so the moderators are pinged again);
+    anything else is logged, not re-flagged.
+    """
+    community, now = msg.channel.community, deps.clock()
+    earlier = deps.note_risk(msg.author, now, deps.options.distress_pair_window)
+    if result.level != "high" and not earlier:
+        logger.info("message %s: medium distress evidence kept for 24 h", msg.id)
+        deps.stats["distress_evidence"] += 1
         return []
+    reason = _evidence(result, earlier)
     async with deps.flag_lock:
         open_flags = await deps.db(
             deps.store.open_flags_for,
@@ -79,29 +71,43 @@ async def raise_flag(
             since=now - deps.options.distress_dedup,
         )
         if open_flags:
-            logger.info(
-                "message %s: distress %.2f, flag #%d already open",
-                msg.id,
-                result.score,
-                open_flags[0].id,
-            )
-            deps.stats["distress_deduplicated"] += 1
-            return []
-        record = await deps.db(
-            deps.store.add_flag,
-            FlagRecord(
-                id=0,
-                platform=community.platform,
-                community_id=community.id,
-                channel_id=msg.channel.id,
-                user_id=msg.author.id,
-                message_id=msg.id,
-                created_at=now,
-                reason=result.reason,
+            flag = open_flags[0]
+            if result.score <= flag.score:
+                logger.info(
+                    "message %s: distress %.2f, flag #%d already open",
+                    msg.id,
+                    result.score,
+                    flag.id,
+                )
+                deps.stats["distress_deduplicated"] += 1
+                return []
+            record = await deps.db(
+                deps.store.update_flag_evidence,
+                flag.id,
                 score=result.score,
-                permalink=msg.permalink,
-            ),
-        )
+                reason=reason,
+                message_id=msg.id,
+            )
+            update = True
+        else:
+            record = await deps.db(
+                deps.store.add_flag,
+                FlagRecord(
+                    id=0,
+                    platform=community.platform,
+                    community_id=community.id,
+                    channel_id=msg.channel.id,
+                    user_id=msg.author.id,
+                    message_id=msg.id,
+                    created_at=now,
+                    reason=reason,
+                    score=result.score,
+                    permalink=msg.permalink,
+                ),
+            )
+            update = False
+    if record is None:  # the open flag vanished meanwhile (forget)
+        return []
     settings = await deps.community_settings(community)
     card = flag_card(
         record,
@@ -109,13 +115,19 @@ async def raise_flag(
         channel=msg.channel.name or msg.channel.id,
         resources=resources(deps, settings),
         assessment=result,
+        reason=reason,
         text=msg.text,
-        threshold=deps.options.distress_threshold,
+        update=update,
     )
     deps.remember_card(record.id, card)
-    deps.stats["distress_flagged"] += 1
+    deps.stats["distress_updated" if update else "distress_flagged"] += 1
     logger.warning(
-        "distress flag #%d raised for message %s (%.2f)", record.id, msg.id, result.score
+        "distress flag #%d %s for message %s (%s, %.2f)",
+        record.id,
+        "updated" if update else "raised",
+        msg.id,
+        result.level,
+        result.score,
     )
     return [
         DistressFlag(

@@ -1,22 +1,26 @@
-"""A transparent distress detector: phrases, negation, quotation, model scores and recent history.
+"""The distress detector: explicit phrases, a learned risk score and the exemplar matcher.
 
-How a message is scored (every number is a named constant below, every phrase is in
-:data:`PATTERNS`):
+Three signals, each transparent on the moderators' card:
 
-1. **Phrases.** First-person self-harm / suicidal-ideation phrases, each *explicit* ("kill myself",
-   "end my life", "suicidal") or *indirect* ("want to die", "no reason to live").
-2. **Negation.** A match is *negated* when a negation cue ("not", "never", "don't", "won't",
-   "wouldn't", ...) stands in the same clause within :data:`NEGATION_WINDOW` words before it:
-   "I'm not going to hurt myself", "I would never kill myself". "can't stop", "can't take" and the
-   like are not negations of the act ("I can't stop thinking about killing myself" stays active).
-3. **Quotation.** Text inside code blocks, inline code, double quotes, and lines starting with
-   ``>`` (quoted messages, song lyrics) is *quoted*: it counts only :data:`QUOTED_FACTOR` of its
-   weight and can never raise a flag on its own.
-4. **Score** = strongest active phrase weight (or the quoted share)
-   + :data:`MODEL_WEIGHT` x the model's strongest negative-family score
-   + :data:`HISTORY_WEIGHT` x the share of the member's recent stored messages whose top label is
-   negative. A flag needs an *active* phrase and a score of at least :data:`FLAG_THRESHOLD`:
-   an explicit phrase flags alone; an indirect one needs the model or the history to agree.
+1. **Phrases** (:data:`PATTERNS`), read on normalised text (:mod:`.normalise`: full-width
+   letters, combining marks, "k.i.l.l", repeated letters, spoiler bars), over the whole message.
+   *Explicit* first-person statements ("kill myself", "I want to die") are high confidence on
+   their own; *indirect* ones ("better off without me", "wrote a goodbye letter") are medium.
+   A match is **negated** when a negation cue stands in the same clause within
+   :data:`NEGATION_WINDOW` words before it ("I would never kill myself"), **quoted** inside code,
+   double quotes or ``>`` lines (lyrics, quoting someone).
+2. **The model's distress score**, from the same forward pass as the emotions (an at-risk head
+   trained on r/SuicideWatch posts, stress sentences, ordinary chat and the project's exemplars).
+3. **The exemplar matcher**: how close the message's sentence embedding is to the project's short
+   risk exemplars, less a share of its closeness to hard negatives; it names the category
+   ("closest to: preparatory acts").
+
+The learned thresholds come with the model (``meta.json``, chosen by a flag budget on ordinary
+chat, per sensitivity). Levels: **high** flags on its own; **medium** flags when the same member
+had another medium-or-higher message within 24 h; **low** is evidence shown on a card, never a
+flag. Quoted text gives at most low; when the only phrases are negated, the learned signals give
+at most medium. "kys" / "kill yourself" aimed at someone else is harassment, not the author's
+distress: no distress level at all.
 
 The detector never decides anything about a person: it asks moderators to look.
 """
@@ -24,60 +28,98 @@ The detector never decides anything about a person: it asks moderators to look.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
-from bot.core.policy import FLAG_THRESHOLD
+from bot.core.distress.normalise import variants
+from classifier.exemplars import ExemplarMatcher, Match
 from classifier.prediction import Prediction
-from classifier.scheme import LabelScheme
 
-EXPLICIT_WEIGHT = 0.75
-INDIRECT_WEIGHT = 0.5
-QUOTED_FACTOR = 0.25
-MODEL_WEIGHT = 0.3
-HISTORY_WEIGHT = 0.2
+LEVELS = ("none", "low", "medium", "high")
 NEGATION_WINDOW = 4  # words before the phrase, within its clause
-HISTORY_SIZE = 10  # recent stored messages of the member that count
+SENSITIVITIES = ("low", "default", "high")
 
-_ME = r"(?:my\s*self|myself|meself)"
-# (name, regex, weight). Written for lower-cased text with straight apostrophes.
-PATTERNS: tuple[tuple[str, str, float], ...] = (
-    ("kill myself", rf"\b(?:kill(?:ing|ed)?\s+{_ME}|kms)\b", EXPLICIT_WEIGHT),
-    ("end my life", r"\bend(?:ing)?\s+my\s+(?:own\s+)?life\b", EXPLICIT_WEIGHT),
-    ("take my own life", r"\btak(?:e|ing)\s+my\s+(?:own\s+)?life\b", EXPLICIT_WEIGHT),
+_ME = r"(?:my\s*self|myself|meself|mysel)"
+_I_AM = r"(?:i\s*(?:'m|am|m)|im)"
+# (name, regex, strength). Written for normalised text (lower case, straight apostrophes).
+EXPLICIT = "explicit"
+INDIRECT = "indirect"
+PATTERNS: tuple[tuple[str, str, str], ...] = (
+    ("kill myself", rf"\b(?:kill(?:ing|ed)?|unaliv(?:e|ing))\s+{_ME}|\bkms\b|\bctb\b", EXPLICIT),
+    ("end my life", r"\bend(?:ing)?\s+(?:my\s+(?:own\s+)?life|it\s+tonight)\b", EXPLICIT),
+    ("take my own life", r"\btak(?:e|ing)\s+my\s+(?:own\s+)?life\b", EXPLICIT),
     (
         "suicidal",
-        r"\bsuicidal\b|\b(?:commit(?:ting)?|attempt(?:ing)?)\s+suicide\b",
-        EXPLICIT_WEIGHT,
+        r"\bsuicidal\b|\b(?:commit(?:ting)?|attempt(?:ing)?)\s+suicide\b|\bsuicide\s+note\b",
+        EXPLICIT,
     ),
-    ("hurt myself", rf"\b(?:hurt(?:ing)?|harm(?:ing)?|cut(?:ting)?)\s+{_ME}\b", EXPLICIT_WEIGHT),
-    ("self-harm", r"\bself[\s-]?harm(?:ing)?\b", INDIRECT_WEIGHT),
+    (
+        "hurt myself",
+        rf"\b(?:hurt(?:ing)?|harm(?:ing)?|cut(?:ting)?|burn(?:ing)?)\s+{_ME}\b",
+        EXPLICIT,
+    ),
     (
         "want to die",
-        r"\b(?:(?:want|wanted|wish)\s+to|wanna)\s+die\b|\bwish\s+i\s+(?:was|were)\s+dead\b",
-        INDIRECT_WEIGHT,
+        r"\b(?:(?:want|wanted|wish|need)\s+to|wann?a)\s+(?:just\s+)?die\b"
+        r"|\bwish\s+i\s+(?:was|were|had\s+never\s+been)\s+(?:dead|born)\b"
+        r"|\bwish\s+i\s+(?:could\s+)?(?:just\s+)?(?:not\s+wake\s+up|never\s+wake\s+up|die)\b",
+        EXPLICIT,
     ),
-    ("end it all", r"\bend\s+it\s+all\b", INDIRECT_WEIGHT),
+    (
+        "self-harm",
+        r"\b(?:i|i'm|im|i've|ive|been|my)\s+(?:\w+\s+){0,2}self[\s-]?harm(?:ing)?\b"
+        r"|\brelaps(?:e|ed|ing)\s+(?:on|into|with)\s+(?:cutting|self[\s-]?harm)\b",
+        INDIRECT,
+    ),
+    ("end it all", r"\bend\s+it\s+all\b|\bwant\s+it\s+(?:all\s+)?to\s+end\b", INDIRECT),
     (
         "no reason to live",
-        r"\bno\s+(?:reason|point)\s+(?:to|in)\s+(?:live|living|go(?:ing)?\s+on)\b",
-        INDIRECT_WEIGHT,
+        r"\bno\s+(?:reason|point)\s+(?:to|in)\s+(?:live|living|go(?:ing)?\s+on|be(?:ing)?\s+alive)\b",
+        INDIRECT,
     ),
     (
         "don't want to live",
-        r"\b(?:don't|do\s+not|dont)\s+want\s+to\s+(?:live|be\s+alive|exist|wake\s+up)\b",
-        INDIRECT_WEIGHT,
+        r"\b(?:don't|do\s+not|dont)\s+want\s+to\s+(?:live|be\s+alive|exist|wake\s+up|be\s+here)\b",
+        INDIRECT,
     ),
-    ("better off dead", r"\bbetter\s+off\s+(?:dead|without\s+me)\b", INDIRECT_WEIGHT),
-    ("can't go on", r"\b(?:can't|cannot|cant)\s+go\s+on\b", INDIRECT_WEIGHT),
-    ("disappear forever", r"\bdisappear\s+forever\b", INDIRECT_WEIGHT),
+    (
+        "better off without me",
+        r"\bbetter\s+off\s+(?:dead|without\s+me)\b|\bbetter\s+off\s+if\s+i\s+(?:was|were)\s+gone\b",
+        INDIRECT,
+    ),
+    (
+        "nobody would notice",
+        r"\b(?:no\s*one|nobody)\s+(?:would|will|'d)\s+(?:even\s+)?(?:notice|care|miss\s+me)"
+        r"\s+if\s+i\s+(?:was|were|'m|am)?\s*(?:gone|dead|died|disappeared)\b",
+        INDIRECT,
+    ),
+    ("can't go on", r"\b(?:can't|cannot|cant)\s+go\s+on\b", INDIRECT),
+    (
+        "goodbye letter",
+        r"\b(?:wrote|writing|written|write|left|leaving)\s+(?:a\s+|my\s+)?(?:goodbye|farewell|last)"
+        r"\s+(?:letter|note|message)s?\b",
+        INDIRECT,
+    ),
+    (
+        "all my pills",
+        r"\b(?:take|taking|swallow|swallowing|down)\s+(?:all\s+(?:of\s+)?)?(?:my|the)\s+"
+        r"(?:pills|meds|medication|tablets)\b",
+        INDIRECT,
+    ),
+    ("disappear forever", r"\bdisappear\s+forever\b|\bnot\s+be\s+here\s+anymore\b", INDIRECT),
 )
 # Patterns that already contain their negation: not negated again by their own cue.
-_SELF_NEGATING = {"don't want to live", "can't go on", "no reason to live"}
-_COMPILED = tuple((name, re.compile(rx), w) for name, rx, w in PATTERNS)
+_SELF_NEGATING = {"don't want to live", "can't go on", "no reason to live", "nobody would notice"}
+_COMPILED = tuple((name, re.compile(rx), s) for name, rx, s in PATTERNS)
+# Aimed at someone else: harassment, not the author's distress.
+OTHER_DIRECTED = re.compile(
+    r"\b(?:kys|kill\s+(?:yo?urself|urself|yourselves)|unalive\s+(?:yo?urself|urself)"
+    r"|go\s+die|hope\s+(?:you|u)\s+die|neck\s+(?:yo?urself|urself)|(?:you|u)\s+should\s+die)\b"
+)
 
 NEGATION_CUES = re.compile(
-    r"\b(?:not|never|no|don't|dont|do\s+not|won't|wont|will\s+not|wouldn't|would\s+not|"
+    r"\b(?:used\s+to|not|never|no|don't|dont|do\s+not|won't|wont|will\s+not|wouldn't|would\s+not|"
     r"isn't|ain't|nor|neither|cannot|can't|cant|couldn't|shan't|stop(?:ped)?\s+wanting)\b"
 )
 # "can't stop ...", "don't know why ..." are about the urge, not a denial of it.
@@ -97,13 +139,40 @@ _QUOTED = re.compile(
 @dataclass(frozen=True)
 class PhraseMatch:
     phrase: str
-    weight: float
+    strength: str  # EXPLICIT | INDIRECT
     state: str  # "active" | "negated" | "quoted"
     start: int
 
 
-def normalise(text: str) -> str:
-    return text.lower().replace("’", "'").replace("‘", "'")
+@dataclass(frozen=True)
+class Thresholds:
+    """Learned-signal thresholds of one sensitivity (from the model's ``meta.json``)."""
+
+    head_high: float = 1.01
+    head_medium: float = 1.01
+    match_high: float = 2.0
+    match_medium: float = 2.0
+
+    @classmethod
+    def from_meta(cls, meta: Mapping[str, Any], sensitivity: str = "default") -> Thresholds:
+        points = (meta.get("distress") or {}).get("operating_points") or {}
+        point = points.get(sensitivity) or points.get("default")
+        if not point:
+            return cls()
+        return cls(
+            head_high=float(point["head_high"]),
+            head_medium=float(point["head_medium"]),
+            match_high=float(point["match_high"]),
+            match_medium=float(point["match_medium"]),
+        )
+
+
+# Chat that laughs or talks about a game: an explicit phrase there is more often a figure of speech
+# ("kms lol", "killed myself on that jump"), so it counts as medium, not high.
+HYPERBOLE_CUES = re.compile(
+    r"\b(?:lol|lmao|lmfao|rofl|xd|haha\w*|jk|game|boss|level|respawn|spawn|jump|ranked|grenade|"
+    r"lag|noob|speedrun|raid)\b|😂|🤣|💀"
+)
 
 
 def _quoted_spans(text: str) -> list[tuple[int, int]]:
@@ -120,93 +189,130 @@ def _negated(text: str, start: int) -> bool:
 
 
 def scan(text: str) -> list[PhraseMatch]:
-    """Every phrase match in ``text``, each marked active, negated or quoted. Cheap: no I/O."""
-    norm = normalise(text)
-    quoted = _quoted_spans(norm)
-    found: list[PhraseMatch] = []
-    for name, regex, weight in _COMPILED:
-        for m in regex.finditer(norm):
-            if any(a <= m.start() < b for a, b in quoted):
-                state = "quoted"
-            elif name not in _SELF_NEGATING and _negated(norm, m.start()):
-                state = "negated"
-            else:
-                state = "active"
-            found.append(PhraseMatch(name, weight, state, m.start()))
-    return found
+    """Every phrase match in the whole of ``text``, each active, negated or quoted. No I/O."""
+    found: dict[str, PhraseMatch] = {}
+    rank = {"active": 2, "negated": 1, "quoted": 0}
+    for norm in variants(text):
+        quoted = _quoted_spans(norm)
+        for name, regex, strength in _COMPILED:
+            for m in regex.finditer(norm):
+                if any(a <= m.start() < b for a, b in quoted):
+                    state = "quoted"
+                elif name not in _SELF_NEGATING and _negated(norm, m.start()):
+                    state = "negated"
+                else:
+                    state = "active"
+                seen = found.get(name)
+                if seen is None or rank[state] > rank[seen.state]:
+                    found[name] = PhraseMatch(name, strength, state, m.start())
+    return sorted(found.values(), key=lambda m: m.start)
 
 
 def has_active(matches: Sequence[PhraseMatch]) -> bool:
     return any(m.state == "active" for m in matches)
 
 
+def aimed_at_others(text: str) -> bool:
+    return any(OTHER_DIRECTED.search(norm) for norm in variants(text))
+
+
+def mostly_quoted(text: str) -> bool:
+    """Whether the words outside quotes/code are too few to carry the message (<= 3 words)."""
+    spans = _quoted_spans(text)
+    if not spans:
+        return False
+    rest, last = [], 0
+    for a, b in spans:
+        rest.append(text[last:a])
+        last = b
+    rest.append(text[last:])
+    return len(" ".join(rest).split()) <= 3
+
+
 @dataclass(frozen=True)
-class DistressAssessment:
-    flagged: bool
-    score: float
+class Assessment:
+    level: str  # one of LEVELS
     reason: str
-    phrase_score: float
-    model_score: float
-    model_label: str | None
-    history_share: float
-    history_count: int
+    head: float | None = None
+    match: Match | None = None
+    phrases: tuple[PhraseMatch, ...] = field(default_factory=tuple)
+    harassment: bool = False
+
+    @property
+    def score(self) -> float:
+        """One number for sorting and storage: the head's score, or the phrase level's floor."""
+        floor = {"none": 0.0, "low": 0.3, "medium": 0.6, "high": 0.9}[self.level]
+        return round(max(floor, self.head or 0.0), 3)
+
+    @property
+    def category(self) -> str | None:
+        return self.match.category_name if self.match is not None else None
+
+    def at_least(self, level: str) -> bool:
+        return LEVELS.index(self.level) >= LEVELS.index(level)
+
+
+def _learned_level(head: float | None, match: Match | None, thresholds: Thresholds) -> str:
+    score = match.score if match is not None else -1.0
+    value = head if head is not None else -1.0
+    if value >= thresholds.head_high or score >= thresholds.match_high:
+        return "high"
+    if value >= thresholds.head_medium or score >= thresholds.match_medium:
+        return "medium"
+    return "none"
+
+
+def _cap(level: str, most: str) -> str:
+    return level if LEVELS.index(level) <= LEVELS.index(most) else most
 
 
 def assess(
-    matches: Sequence[PhraseMatch],
+    text: str,
     prediction: Prediction | None,
-    scheme: LabelScheme,
-    history_labels: Sequence[str],
-    *,
-    threshold: float = FLAG_THRESHOLD,
-) -> DistressAssessment:
-    """Combine phrases, the model's negative scores and the member's recent top labels."""
+    matcher: ExemplarMatcher | None,
+    thresholds: Thresholds,
+    phrases: Sequence[PhraseMatch] | None = None,
+) -> Assessment:
+    """The distress level of one message (member history is the flag desk's business)."""
+    matches = tuple(scan(text) if phrases is None else phrases)
+    head = prediction.distress if prediction is not None else None
+    embedding = prediction.embedding if prediction is not None else None
+    match = matcher.match(embedding) if matcher is not None and embedding is not None else None
     active = [m for m in matches if m.state == "active"]
-    quoted = [m for m in matches if m.state == "quoted"]
-    if active:
-        phrase_score = max(m.weight for m in active)
-    elif quoted:
-        phrase_score = QUOTED_FACTOR * max(m.weight for m in quoted)
+    if not active and aimed_at_others(text):
+        return Assessment("none", "aimed at someone else", head, match, matches, harassment=True)
+    if any(m.strength == EXPLICIT for m in active):
+        joking = any(HYPERBOLE_CUES.search(norm) for norm in variants(text))
+        phrase_level = "medium" if joking else "high"
+    elif active:
+        phrase_level = "medium"
+    elif matches:
+        phrase_level = "low"
     else:
-        phrase_score = 0.0
-    model_label, model_score = None, 0.0
-    if prediction is not None:
-        for label in scheme.labels_in("negative"):
-            score = float(prediction.scores.get(label, 0.0))
-            if score > model_score:
-                model_label, model_score = label, score
-    recent = list(history_labels)[:HISTORY_SIZE]
-    negative = sum(1 for label in recent if scheme.family.get(label) == "negative")
-    history_share = negative / len(recent) if recent else 0.0
-    score = min(1.0, phrase_score + MODEL_WEIGHT * model_score + HISTORY_WEIGHT * history_share)
-    flagged = bool(active) and score >= threshold
-    return DistressAssessment(
-        flagged=flagged,
-        score=round(score, 3),
-        reason=_reason(matches, model_label, model_score, negative, len(recent)),
-        phrase_score=phrase_score,
-        model_score=model_score,
-        model_label=model_label,
-        history_share=history_share,
-        history_count=len(recent),
-    )
+        phrase_level = "none"
+    learned = _learned_level(head, match, thresholds)
+    if mostly_quoted(text):
+        learned = _cap(learned, "low")
+    elif matches and not active:  # only negated or quoted phrases
+        learned = _cap(learned, "medium")
+    if phrase_level == "medium" and learned == "medium":
+        level = "high"  # two signals agree
+    else:
+        level = max(phrase_level, learned, key=LEVELS.index)
+    return Assessment(level, _reason(matches, head, match, thresholds), head, match, matches)
 
 
 def _reason(
-    matches: Sequence[PhraseMatch],
-    model_label: str | None,
-    model_score: float,
-    negative: int,
-    recent: int,
+    matches: Sequence[PhraseMatch], head: float | None, match: Match | None, thresholds: Thresholds
 ) -> str:
     parts = []
     for state in ("active", "negated", "quoted"):
-        phrases = sorted({m.phrase for m in matches if m.state == state})
-        if phrases:
+        names = sorted({m.phrase for m in matches if m.state == state})
+        if names:
             label = {"active": "phrase", "negated": "negated", "quoted": "quoted"}[state]
-            parts.append(f"{label}: " + ", ".join(f"“{p}”" for p in phrases))
-    if model_label is not None:
-        parts.append(f"model: {model_label} {model_score:.2f}")
-    if recent:
-        parts.append(f"recent: {negative} of last {recent} messages negative")
-    return "; ".join(parts) if parts else "no distress phrase"
+            parts.append(f"{label}: " + ", ".join(f"“{p}”" for p in names))
+    if head is not None:
+        parts.append(f"risk score {head:.2f}")
+    if match is not None:
+        parts.append(f"closest to: {match.category_name}")
+    return "; ".join(parts) if parts else "no distress signal"

@@ -1,17 +1,28 @@
-"""Stage 4, distress: an active distress phrase (not negated, not quoted) sends the message to
-the flag desk (:mod:`bot.core.distress.desk`), which assesses it and raises a flag to the
-moderators at most once per open window."""
+"""Stage 4, distress: every message is assessed (:mod:`bot.core.distress.detector`: phrases,
+the model's risk score and the exemplar matcher, at the community's sensitivity); a medium or
+high level goes to the flag desk (:mod:`bot.core.distress.desk`), which decides, per member,
+whether the moderators get a flag or an update of an open one."""
 
 from __future__ import annotations
+
+import logging
 
 from bot.core.deps import Deps
 from bot.core.distress import desk, detector
 from bot.core.events import Action, ChatMessage
 from classifier.prediction import Prediction
 
+logger = logging.getLogger(__name__)
+
 
 async def check(deps: Deps, msg: ChatMessage, prediction: Prediction) -> list[Action]:
-    matches = detector.scan(msg.text[: deps.options.max_text_chars])
-    if not detector.has_active(matches):
+    matcher, meta = deps.distress_model()
+    settings = await deps.community_settings(msg.channel.community)
+    sensitivity = settings.distress_sensitivity or deps.options.distress_sensitivity
+    thresholds = detector.Thresholds.from_meta(meta, sensitivity)
+    result = detector.assess(msg.text, prediction, matcher, thresholds)
+    if result.harassment:
+        deps.stats["distress_aimed_at_others"] += 1
+    if not result.at_least("medium"):
         return []
-    return await desk.raise_flag(deps, msg, prediction, matches)
+    return await desk.raise_flag(deps, msg, result)

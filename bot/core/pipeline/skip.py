@@ -9,6 +9,7 @@ import logging
 from bot.core import strings
 from bot.core.deps import Deps
 from bot.core.distress import detector
+from bot.core.distress.resources import community_resources
 from bot.core.events import Action, ChatMessage, Reply
 
 logger = logging.getLogger(__name__)
@@ -54,6 +55,8 @@ async def direct(deps: Deps, msg: ChatMessage) -> list[Action]:
         return []
     logger.info("direct message %s: distress phrase, crisis resources sent", msg.id)
     settings = await deps.community_settings(msg.channel.community)
-    resources = settings.crisis_resources or deps.options.crisis_resources
+    resources = community_resources(
+        settings.crisis_resources, settings.crisis_country, deps.options.crisis_resources
+    )
     text = strings.DM_CRISIS_REPLY.format(resources=resources)
     return [Reply(channel=msg.channel, text=text, private_to=msg.author)]

@@ -1,0 +1,52 @@
+"""Text as the phrase patterns read it: the disguises people use taken off.
+
+- Unicode NFKC (full-width letters, ligatures, circled letters) and combining marks removed
+  ("k̶i̶l̶l̶" -> "kill");
+- Discord spoiler bars ``||...||`` dropped (the text inside is what people read);
+- lower case and straight apostrophes;
+- separators inside a word joined: "k.i.l.l", "k i l l", "k-i-l-l", "k*i*l*l" -> "kill" (three or
+  more single letters in a row, so "a b" and ordinary words are untouched);
+- letters repeated three or more times cut to two ("killlll" -> "kill", "dieeee" -> "diee");
+  :func:`variants` also gives the form with repeats cut to one ("diee" -> "die"), and the
+  patterns run on both.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPOILER = re.compile(r"\|\|")
+_SPACED = re.compile(r"(?<![^\W\d_])(?:[^\W\d_][ .\-_*·•~]){2,}[^\W\d_](?![^\W\d_])")
+_SEPARATORS = re.compile(r"[ .\-_*·•~]")
+_REPEAT3 = re.compile(r"([^\W\d_])\1{2,}")
+_REPEAT2 = re.compile(r"([^\W\d_])\1+")
+# Backticks stay: they mark code, which counts as quoted.
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "´": "'"})
+
+
+def _strip_marks(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text)
+    kept = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", kept)
+
+
+def _join_spaced(match: re.Match[str]) -> str:
+    return _SEPARATORS.sub("", match.group(0))
+
+
+def for_matching(text: str) -> str:
+    """The message as the patterns read it (same length or shorter; see the module doc)."""
+    out = unicodedata.normalize("NFKC", text)
+    out = _strip_marks(out)
+    out = _SPOILER.sub("", out)
+    out = out.lower().translate(_APOSTROPHES)
+    out = _SPACED.sub(_join_spaced, out)
+    return _REPEAT3.sub(r"\1\1", out)
+
+
+def variants(text: str) -> list[str]:
+    """:func:`for_matching`, and the same with every doubled letter cut to one when different."""
+    first = for_matching(text)
+    single = _REPEAT2.sub(r"\1", first)
+    return [first] if single == first else [first, single]
