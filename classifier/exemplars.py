@@ -93,9 +93,7 @@ class ExemplarMatcher:
                 continue
             r = float(risk[row, best[row]])
             s = float(safe[row].max())
-            out.append(
-                Match(r - NEGATIVE_SHARE * s, r, s, self._risk_categories[int(best[row])])
-            )
+            out.append(Match(r - NEGATIVE_SHARE * s, r, s, self._risk_categories[int(best[row])]))
         return out
 
     def scores(self, embeddings: np.ndarray) -> np.ndarray:
