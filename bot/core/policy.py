@@ -109,8 +109,13 @@ def decide_empathy(
     member_key: tuple[str, ...],
     channel_key: tuple[str, ...],
     now: datetime,
+    at_risk: bool = False,
 ) -> EmpathyDecision:
-    """Decide whether to send a prompt; marks the cooldowns when it says yes."""
+    """Decide whether to send a prompt; marks the cooldowns when it says yes.
+
+    ``at_risk``: the distress detector saw medium risk without a flag (a calm "I wrote a goodbye
+    letter" is not strongly negative): the prompt goes out whatever the emotion scores.
+    """
     negative = strongest_negative(prediction, scheme)
     threshold = empathy_threshold(channel, default_threshold)
 
@@ -122,13 +127,13 @@ def decide_empathy(
         or community.empathy_mode == "off"
     ):
         return decision(False, "disabled")
-    if negative.label is None or negative.score < threshold:
+    if not at_risk and (negative.label is None or negative.score < threshold):
         return decision(False, "below_threshold")
     blocked = cooldowns.blocked(member_key, channel_key, now)
     if blocked:
         return decision(False, f"cooldown_{blocked}")
     cooldowns.mark(member_key, channel_key, now)
-    return decision(True, "strong_negative")
+    return decision(True, "at_risk" if at_risk else "strong_negative")
 
 
 def is_moderator(user: UserRef, community: CommunitySettings) -> bool:

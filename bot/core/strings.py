@@ -34,6 +34,8 @@ def empathy_prompt(name: str, key: str) -> str:
     return f"{variant.format(name=name or 'there')}\n{EMPATHY_FOOTER}"
 
 
+EMPATHY_RESOURCES = "If things feel like too much right now, you can talk to someone: {resources}"
+
 # --- crisis resources and distress flags ---------------------------------------------------------
 
 DEFAULT_CRISIS_RESOURCES = (

@@ -284,6 +284,8 @@ def assess(
     if any(m.strength == EXPLICIT for m in active):
         joking = any(HYPERBOLE_CUES.search(norm) for norm in variants(text))
         phrase_level = "medium" if joking else "high"
+    elif len({m.phrase for m in active}) >= 2:
+        phrase_level = "high"  # two different indirect phrases in one message agree
     elif active:
         phrase_level = "medium"
     elif matches:

@@ -27,10 +27,10 @@ async def process(deps: Deps, msg: ChatMessage, *, replay: bool = False) -> list
         return skip.skipped(deps, msg, reason)
     prediction = await classify.classify(deps, msg, replay=replay)
     await store.save(deps, msg, prediction)
-    flags = await distress.check(deps, msg, prediction)
+    flags, risk = await distress.check(deps, msg, prediction)
     prompts = []
     if actions.wants_empathy(msg, flags, replay=replay):
-        prompts = await empathy.prompt(deps, msg, prediction)
+        prompts = await empathy.prompt(deps, msg, prediction, at_risk=risk.level == "medium")
     return actions.collect(flags, prompts)
 
 

@@ -15,7 +15,10 @@ from classifier.prediction import Prediction
 logger = logging.getLogger(__name__)
 
 
-async def check(deps: Deps, msg: ChatMessage, prediction: Prediction) -> list[Action]:
+async def check(
+    deps: Deps, msg: ChatMessage, prediction: Prediction
+) -> tuple[list[Action], detector.Assessment]:
+    """The actions for the moderators (a flag or an update), and the assessment itself."""
     matcher, meta = deps.distress_model()
     settings = await deps.community_settings(msg.channel.community)
     sensitivity = settings.distress_sensitivity or deps.options.distress_sensitivity
@@ -24,5 +27,5 @@ async def check(deps: Deps, msg: ChatMessage, prediction: Prediction) -> list[Ac
     if result.harassment:
         deps.stats["distress_aimed_at_others"] += 1
     if not result.at_least("medium"):
-        return []
-    return await desk.raise_flag(deps, msg, result)
+        return [], result
+    return await desk.raise_flag(deps, msg, result), result

@@ -7,13 +7,18 @@ import logging
 
 from bot.core import policy, strings
 from bot.core.deps import Deps
+from bot.core.distress.resources import community_resources
 from bot.core.events import Action, ChatMessage, EmpathyPrompt
 from classifier.prediction import Prediction
 
 logger = logging.getLogger(__name__)
 
 
-async def prompt(deps: Deps, msg: ChatMessage, prediction: Prediction) -> list[Action]:
+async def prompt(
+    deps: Deps, msg: ChatMessage, prediction: Prediction, *, at_risk: bool = False
+) -> list[Action]:
+    """``at_risk``: medium distress risk; the prompt then carries the crisis resources and always
+    goes privately (a direct message), never into a thread others can read."""
     community = await deps.community_settings(msg.channel.community)
     channel = await deps.channel_settings(msg.channel)
     platform, community_id = msg.channel.community.platform, msg.channel.community.id
@@ -27,6 +32,7 @@ async def prompt(deps: Deps, msg: ChatMessage, prediction: Prediction) -> list[A
         member_key=(platform, community_id, msg.author.id),
         channel_key=(platform, community_id, msg.channel.id),
         now=deps.clock(),
+        at_risk=at_risk,
     )
     deps.stats[f"empathy_{decision.reason}"] += 1
     if not decision.prompt:
@@ -38,13 +44,19 @@ async def prompt(deps: Deps, msg: ChatMessage, prediction: Prediction) -> list[A
         decision.score,
         decision.threshold,
     )
+    text = strings.empathy_prompt(msg.author.name, msg.id)
+    if at_risk:
+        resources = community_resources(
+            community.crisis_resources, community.crisis_country, deps.options.crisis_resources
+        )
+        text = f"{text}\n{strings.EMPATHY_RESOURCES.format(resources=resources)}"
     return [
         EmpathyPrompt(
             user=msg.author,
             channel=msg.channel,
-            text=strings.empathy_prompt(msg.author.name, msg.id),
+            text=text,
             message_id=msg.id,
             thread_id=msg.thread_id,
-            mode=community.empathy_mode,
+            mode="dm" if at_risk else community.empathy_mode,
         )
     ]
