@@ -71,3 +71,33 @@ def test_bench_model_finds_the_run_that_made_the_model(
     assert code == 0, out
     summary = json.loads(out.strip().splitlines()[-1])
     assert summary["torch_p50_ms"] > 0 and summary["fp32_p50_ms"] > 0
+
+
+def test_bench_model_on_a_fresh_clone_uses_the_weights_shipped_with_the_model(
+    emotion_run: Path,
+    emotion_data: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """No run folder: PyTorch loads MODEL/checkpoint, the fp32 twin is exported from it once."""
+    import shutil
+
+    from bot.bench import model as bench_model
+    from train.ship import write_checkpoint
+
+    shipped = tmp_path / "models" / "tiny"
+    shutil.copytree(emotion_run / "model", shipped)
+    write_checkpoint(emotion_run / "checkpoint", shipped / "checkpoint")
+    meta = json.loads((shipped / "meta.json").read_text())
+    meta["training_config"]["out"] = str(tmp_path / "no-such-run")
+    (shipped / "meta.json").write_text(json.dumps(meta))
+    monkeypatch.setattr(bench_model, "REPO_ROOT", tmp_path)
+    monkeypatch.setattr(bench_model, "DEFAULT_RUN", tmp_path / "no-such-run")
+    args = ["bench", "model", "--model", str(shipped), "--data", str(emotion_data)]
+    args += ["--messages", "10", "--threads", "1", "--rounds", "1", "--json"]
+    assert main(args) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["torch_p50_ms"] > 0 and summary["fp32_p50_ms"] > 0
+    twin = tmp_path / "runs" / "bench-model" / meta["version"] / "model-fp32" / "model.onnx"
+    assert twin.exists()

@@ -8,9 +8,10 @@ machine lands on all three alike (whole passes of one engine after another let a
 fall on one engine only: the same int8/PyTorch ratio measured 3.45 and 5.51 in two rounds of one
 run). ``--rounds`` (default 3) repeats the pass; each figure is the median over rounds, and the
 speed-up the median of the per-round int8/PyTorch throughput ratios.
-The fp32 ONNX folder and the PyTorch checkpoint come from the training run that made the int8
-model (its ``meta.json`` names it; ``runs/goemotions`` when it does not); they are not shipped, so
-on a fresh clone run the training first or pass ``--fp32`` and ``--torch``.
+The PyTorch checkpoint is the one shipped beside the int8 model (``MODEL/checkpoint``, float16
+weights loaded as float32), and the fp32 ONNX model is exported from it on the first run and
+cached under ``runs/bench-model/<version>/``; so a fresh clone measures all three. Models shipped
+without a checkpoint fall back to the training run named in their ``meta.json``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import json
 import multiprocessing as mp
 import resource
 import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -131,6 +134,31 @@ def _run_of(model_dir: Path) -> Path:
     return run if run.is_dir() else DEFAULT_RUN
 
 
+def _fp32_twin(int8: Path) -> Path:
+    """``runs/bench-model/<version>/model-fp32``, exported by ``train export-fp32`` when missing
+    (a subprocess: the bot does not import the training code)."""
+    meta = json.loads((int8 / "meta.json").read_text(encoding="utf-8"))
+    folder = REPO_ROOT / "runs" / "bench-model" / str(meta["version"]) / "model-fp32"
+    if not (folder / "model.onnx").exists():
+        print(f"exporting the fp32 twin of {meta['version']} to {folder} ...", flush=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "train",
+                "export-fp32",
+                "--model",
+                str(int8),
+                "--out",
+                str(folder),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    return folder
+
+
 def _size_mb(path: Path) -> float:
     files = (
         [path]
@@ -150,8 +178,11 @@ def run_model_bench(args: argparse.Namespace) -> int:
 
     int8 = Path(args.model or load_settings().model_dir)
     run = _run_of(int8)
-    fp32 = args.fp32 or run / "model-fp32"
-    ckpt = args.torch or run / "checkpoint"
+    shipped = int8 / "checkpoint"
+    # The served model's own PyTorch weights travel with it (fp16 safetensors); its fp32 ONNX twin
+    # is exported from them once and cached under runs/. Older models: the training run's files.
+    ckpt = args.torch or (shipped if shipped.exists() else run / "checkpoint")
+    fp32 = args.fp32 or (_fp32_twin(int8) if shipped.exists() else run / "model-fp32")
     data = args.data or str(DEFAULT_DATA_DIR)
     texts = load_split(data, "test").texts[: args.messages]
     engines = {"int8": int8, "fp32": fp32, "torch": ckpt}

@@ -41,10 +41,14 @@ def _model(bench: Any) -> None:
     )
     p.add_argument("--model", type=Path, help="int8 model folder (default: the shipped model)")
     p.add_argument(
-        "--fp32", type=Path, help="fp32 ONNX model folder (default: from the training run)"
+        "--fp32",
+        type=Path,
+        help="fp32 ONNX model folder (default: exported from the shipped weights)",
     )
     p.add_argument(
-        "--torch", type=Path, help="PyTorch checkpoint folder (default: from the training run)"
+        "--torch",
+        type=Path,
+        help="PyTorch checkpoint folder (default: the one shipped with the model)",
     )
     p.add_argument("--messages", type=int, default=2000)
     p.add_argument("--threads", type=int, default=0)
