@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import classifier
-from bot.adapters.console import ConsoleAdapter, render_card
+from bot.adapters.console import ID_PREFIX, PLATFORM, ConsoleAdapter, render_card
 from bot.charts.summary import render_summary_png
 from bot.config import Settings
 from bot.core.errors import StartupError
@@ -103,12 +103,15 @@ async def run_console(
     member: str | None = None,
     jobs: bool = False,
 ) -> int:
+    store: Any = service.store  # a SqlStore: where the last session's message ids ended
+    last_id = await asyncio.to_thread(store.highest_numbered_id, PLATFORM, ID_PREFIX)
     console = ConsoleAdapter(
         service,
         community=settings.console_community,
         channel=settings.console_channel,
         member=member or settings.console_member,
         files_dir=files_dir,
+        last_id=last_id,
     )
     scheduler = await start_jobs(service, settings, {"console": console}) if jobs else None
     try:

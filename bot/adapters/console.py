@@ -49,6 +49,7 @@ Type a message to post it as the current member. Console commands:
   /edit ID TEXT        edit one of your messages     /delete ID   delete a message
   /dm TEXT             send the bot a direct message  /quit        leave"""
 TOP_SCORES = 3
+ID_PREFIX = "c"  # message ids: c1, c2, ... numbered on across sessions
 
 
 def render_card(card: Card, indent: str = "  ") -> str:
@@ -89,7 +90,11 @@ class ConsoleAdapter:
         member_is_moderator: bool = True,
         out: TextIO | None = None,
         files_dir: Path | None = None,
+        last_id: int = 0,
     ) -> None:
+        """``last_id``: the highest number of the ``c<N>`` message ids the store already holds
+        (:meth:`bot.storage.SqlStore.highest_numbered_id`); this session numbers on from it, so
+        it never replaces the messages of an earlier session."""
         self.service = service
         self.out = out or sys.stdout
         self.files_dir = files_dir
@@ -97,7 +102,7 @@ class ConsoleAdapter:
         self.channel = ChannelRef(self.community, channel, channel)
         self.dm = ChannelRef(self.community, f"dm-{member}", "direct message", is_direct=True)
         self.user = self._user(member, member_is_moderator)
-        self._next_id = 0
+        self._next_id = last_id
         self.running = True
         service.observer = self
 
@@ -174,7 +179,7 @@ class ConsoleAdapter:
     ) -> ChatMessage:
         if message_id is None:
             self._next_id += 1
-            message_id = f"c{self._next_id}"
+            message_id = f"{ID_PREFIX}{self._next_id}"
         return ChatMessage(
             id=message_id,
             channel=self.dm if direct else self.channel,

@@ -218,6 +218,24 @@ class SqlStore:
                 conn, messages_t, values, keys=("platform", "message_id"), update_columns=replaced
             )
 
+    def highest_numbered_id(self, platform: str, prefix: str) -> int:
+        """The largest N of the message ids ``{prefix}N`` that ``platform`` has stored (in
+        messages, labels or flags); 0 when none. The console numbers its messages on from it,
+        so a new session never reuses, and so replaces, the ids of an earlier one."""
+        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        highest = 0
+        with self._tx(write=False) as conn:
+            for table in (messages_t, labels_t, flags_t):
+                column = table.c.message_id
+                query = select(column).where(
+                    table.c.platform == platform, column.like(pattern, escape="\\")
+                )
+                for (message_id,) in conn.execute(query):
+                    number = message_id[len(prefix) :]
+                    if number.isascii() and number.isdigit():
+                        highest = max(highest, int(number))
+        return highest
+
     def delete_message(self, platform: str, message_id: str) -> bool:
         with self._tx(write=True) as conn:
             result = conn.execute(

@@ -14,6 +14,7 @@ import pytest
 
 from bot.adapters.console import ConsoleAdapter, render_card
 from bot.core.events import Card
+from bot.storage import SqlStore, make_engine
 
 REPO = Path(__file__).resolve().parents[2]
 MODEL = REPO / "models" / "goemotions-minilm-int8"
@@ -247,3 +248,55 @@ def test_bench_core_counts_every_message(tmp_path):
     assert data["messages"] == data["rows"] == 300
     assert data["msgs_per_s"] > 0 and data["p99_ms"] >= data["p50_ms"] > 0
     assert data["backlog"] == 0
+
+
+@needs_model
+@pytest.mark.slow
+def test_a_second_console_session_replaces_nothing(tmp_path):
+    # Issue 16, item 5: ids restarted at c1, so the second session overwrote the first one's rows.
+    db = tmp_path / "bot.db"
+    url = f"sqlite:///{db}"
+    first = _cli(
+        ["chat", "--database-url", url], stdin="I love this\nthis is awful\n", cwd=tmp_path
+    )
+    assert first.returncode == 0, first.stderr
+    second = _cli(["run", "--database-url", url], stdin="what a day\nso happy\n", cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert "[c1] " in first.stdout and "[c2] " in first.stdout
+    assert "[c3] " in second.stdout and "[c4] " in second.stdout and "[c1] " not in second.stdout
+    store = SqlStore(make_engine(url))
+    try:
+        stored = store.messages(platform="console", community_id="console", since=EPOCH)
+    finally:
+        store.engine.dispose()
+    assert sorted(r.message_id for r in stored) == ["c1", "c2", "c3", "c4"]
+
+
+def test_the_console_numbers_on_from_the_highest_stored_id(store):
+    # labels and flags keep ids of messages since deleted: those numbers are not reused either
+    from bot.core.records import HumanLabel
+
+    assert store.highest_numbered_id("console", "c") == 0
+    store.add_label(
+        HumanLabel(
+            platform="console",
+            community_id="demo",
+            text="t",
+            emotion="joy",
+            labelled_by="you",
+            labelled_at=EPOCH,
+            message_id="c41",
+        )
+    )
+    store.add_label(
+        HumanLabel(
+            platform="slack",
+            community_id="T1",
+            text="t",
+            emotion="joy",
+            labelled_by="U1",
+            labelled_at=EPOCH,
+            message_id="c99",
+        )
+    )
+    assert store.highest_numbered_id("console", "c") == 41
