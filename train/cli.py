@@ -97,10 +97,15 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     run_config = TrainConfig(**{**values, "base": resolve_base(config.base)})
     Path(config.out).mkdir(parents=True, exist_ok=True)
     config.save(Path(config.out) / "training_config.json")
-    if config.distress_data:
+    from train.heads import has_heads
+
+    if config.distress_data or has_heads(Path(run_config.base)):
+        # A base with a distress head (the served model, retrained) keeps it, with or without
+        # the research data on this machine.
         from train.multitask import fine_tune_multitask
 
-        best = fine_tune_multitask(run_config, train_split, validation, Path(config.distress_data))
+        folder = Path(config.distress_data) if config.distress_data else None
+        best = fine_tune_multitask(run_config, train_split, validation, folder)
     else:
         best = fine_tune(run_config, train_split, validation)
     logger.info("best epoch %s, validation score %.4f", best.get("epoch"), best["score"])

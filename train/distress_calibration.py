@@ -128,30 +128,32 @@ def calibrate_distress(
     chat_emb = np.stack([p.embedding if p.embedding is not None else np.zeros(1) for p in chat])
     chat_match = matcher.scores(chat_emb)
 
-    assert config.distress_data is not None
-    dev = patil_parts(Path(config.distress_data))["dev"]
-    dev_pred = clf.predict([p.text for p in dev])
-    dev_head = np.array([p.distress or 0.0 for p in dev_pred])
-    dev_match = matcher.scores(np.stack([p.embedding for p in dev_pred]))  # type: ignore[misc]
-    targets = np.array([1.0 if p.at_risk else 0.0 for p in dev])
-    pos = targets > 0.5
-    curve = _curve(chat_head, chat_match, dev_head[pos], dev_match[pos])
-    title = "Distress flags: budget against recall (Patil dev)"
-    curve_png(curve, eval_dir / "distress-curve.png", title)
-    section = {
-        "operating_points": operating_points(chat_head, chat_match),
-        "curve_patil_dev": curve,
-        "patil_dev": {
+    section: dict[str, Any] = {"operating_points": operating_points(chat_head, chat_match)}
+    if config.distress_data and Path(config.distress_data).exists():
+        dev = patil_parts(Path(config.distress_data))["dev"]
+        dev_pred = clf.predict([p.text for p in dev])
+        dev_head = np.array([p.distress or 0.0 for p in dev_pred])
+        dev_match = matcher.scores(np.stack([p.embedding for p in dev_pred]))  # type: ignore[misc]
+        targets = np.array([1.0 if p.at_risk else 0.0 for p in dev])
+        pos = targets > 0.5
+        curve = _curve(chat_head, chat_match, dev_head[pos], dev_match[pos])
+        title = "Distress flags: budget against recall (Patil dev)"
+        curve_png(curve, eval_dir / "distress-curve.png", title)
+        section["curve_patil_dev"] = curve
+        section["patil_dev"] = {
             "n": len(dev),
             "at_risk": int(pos.sum()),
             "auc_head": roc_auc(dev_head, targets),
             "auc_matcher": roc_auc(dev_match, targets),
-        },
-        "matcher": {
-            "exemplars": len(matcher),
-            "risk": sum(k == "risk" for k in matcher.kinds),
-        },
-        "chat_reference": "GoEmotions dev (ordinary chat)",
-    }
+        }
+    section.update(
+        {
+            "matcher": {
+                "exemplars": len(matcher),
+                "risk": sum(k == "risk" for k in matcher.kinds),
+            },
+            "chat_reference": "GoEmotions dev (ordinary chat)",
+        }
+    )
     logger.info("distress operating points: %s", section["operating_points"])
     return section

@@ -131,7 +131,7 @@ class DistressExamples:
 
 
 def training_examples(
-    folder: Path, exemplars: list[tuple[str, bool]], *, positive_repeats: int = 3
+    folder: Path | None, exemplars: list[tuple[str, bool]], *, positive_repeats: int = 3
 ) -> DistressExamples:
     """Everything the distress head learns from besides ordinary chat.
 
@@ -139,12 +139,12 @@ def training_examples(
     Short at-risk lines are few next to the negatives, so they are repeated ``positive_repeats``
     times per epoch.
     """
-    parts = patil_parts(folder)
     out = DistressExamples([], [], [])
-    for post in parts["train"]:
-        out.add([post.text], 1.0 if post.at_risk else 0.0)
-    # Everyday stress is not risk; the few SAD sentences that say more are left out, not taught.
-    out.add([t for t in load_sad(folder) if not mentions_risk(t)], 0.0)
+    if folder is not None:
+        for post in patil_parts(folder)["train"]:
+            out.add([post.text], 1.0 if post.at_risk else 0.0)
+        # Everyday stress is not risk; the few SAD sentences that say more are left out.
+        out.add([t for t in load_sad(folder) if not mentions_risk(t)], 0.0)
     risk = [t for t, at_risk in exemplars if at_risk]
     safe = [t for t, at_risk in exemplars if not at_risk]
     for _ in range(positive_repeats):

@@ -112,7 +112,7 @@ def build_student(config: TrainConfig, train: Split) -> tuple[Any, Any]:
 
 
 def fine_tune_multitask(
-    config: TrainConfig, train: Split, validation: Split, distress_folder: Path
+    config: TrainConfig, train: Split, validation: Split, distress_folder: Path | None
 ) -> dict[str, Any]:
     out = Path(config.out)
     ckpt = out / "checkpoint"
@@ -190,7 +190,9 @@ def fine_tune_multitask(
         embed_targets = torch.from_numpy(sentence_embeddings(config.embed_teacher, ids, pad_id))
 
     val_ids = encode(tokenizer, validation.texts, config.max_length)
-    dev_posts = patil_parts(distress_folder)["dev"]
+    # Without the research data (a community's machine retraining its served model), the head
+    # keeps learning from the exemplars and ordinary chat; the Patil dev figures are then absent.
+    dev_posts = patil_parts(distress_folder)["dev"] if distress_folder is not None else []
     dev_ids = encode(tokenizer, [p.text for p in dev_posts], DISTRESS_MAX_LENGTH)
     dev_targets = np.array([1.0 if p.at_risk else 0.0 for p in dev_posts])
 
@@ -270,13 +272,15 @@ def fine_tune_multitask(
             scores, chat_risk = multi_scores(net, val_ids, pad_id)
             thresholds = tune_thresholds(scores, validation.targets)
             metrics = metrics_for(scores, validation.targets, validation.scheme, thresholds)
-            _, dev_risk = multi_scores(net, dev_ids, pad_id)
-            risk = {
-                "patil_dev_auc": roc_auc(dev_risk, dev_targets),
-                "patil_dev_recall_at_0.5pct_chat": recall_at_budget(
-                    dev_risk[dev_targets > 0.5], chat_risk, 0.005
-                ),
-            }
+            risk: dict[str, float] = {}
+            if dev_ids:
+                _, dev_risk = multi_scores(net, dev_ids, pad_id)
+                risk = {
+                    "patil_dev_auc": roc_auc(dev_risk, dev_targets),
+                    "patil_dev_recall_at_0.5pct_chat": recall_at_budget(
+                        dev_risk[dev_targets > 0.5], chat_risk, 0.005
+                    ),
+                }
             return headline(metrics), metrics, thresholds, risk
 
         candidates = {"raw": evaluate()}

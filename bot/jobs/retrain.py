@@ -104,11 +104,15 @@ def _root_base(described: dict[str, Any]) -> str | None:
     return str(name) if name else None
 
 
-def retrain_base(checkpoint: Path | None, meta: dict[str, Any]) -> tuple[str, bool]:
-    """Where training starts: the current model's checkpoint when kept (fine-tune further; True),
-    else its base model (False)."""
-    if checkpoint is not None and (checkpoint / "config.json").is_file():
-        return str(checkpoint), True
+def retrain_base(
+    checkpoint: Path | None, meta: dict[str, Any], shipped: Path | None = None
+) -> tuple[str, bool]:
+    """Where training starts: the current model's checkpoint (the registry's, else the one
+    shipped in its folder, ``MODEL/checkpoint``) to fine-tune further (True), else its base
+    model (False)."""
+    for folder in (checkpoint, shipped):
+        if folder is not None and (folder / "config.json").is_file():
+            return str(folder), True
     config = meta.get("training_config") or {}
     base = str(config.get("base") or "minilm")
     resolved = _resolve(base)
@@ -131,6 +135,13 @@ def student_args(config: dict[str, Any], from_checkpoint: bool) -> list[str]:
         args += ["--teacher", str(teacher)]
         if config.get("distill_weight") is not None:
             args += ["--distill-weight", str(config["distill_weight"])]
+    # The distress head is kept by training itself (its base has one); the research data helps
+    # where this machine has it, and the embedding stays close to the pretrained encoder's.
+    distress = _resolve(config.get("distress_data"))
+    if distress is not None:
+        args += ["--distress-data", str(distress)]
+    if config.get("embed_teacher"):
+        args += ["--embed-teacher", str(config["embed_teacher"])]
     return args
 
 
@@ -227,7 +238,9 @@ class Retrainer:
         if skip:
             return RetrainOutcome("skipped", skip)
 
-        base, from_checkpoint = retrain_base(entry.checkpoint_dir, current.meta)
+        base, from_checkpoint = retrain_base(
+            entry.checkpoint_dir, current.meta, current.folder / "checkpoint"
+        )
         train_all, held = holdout_split(examples, opts.holdout, opts.min_holdout)
         fresh = {e.key for e in new}
         train = [e for e in train_all if not from_checkpoint or e.key in fresh]

@@ -61,3 +61,18 @@ def test_a_model_that_is_no_student_gets_no_student_arguments() -> None:
         "minilm",
         False,
     )
+
+
+def test_a_fresh_clone_continues_from_the_checkpoint_shipped_with_the_model(tmp_path: Path) -> None:
+    """No registry checkpoint and no teacher run: the served model's own weights are the base,
+    and the multi-task losses come along (the head is kept by training from a base with one)."""
+    shipped = tmp_path / "models" / "m" / "checkpoint"
+    shipped.mkdir(parents=True)
+    (shipped / "config.json").write_text("{}")
+    meta = _meta(str(tmp_path / "runs" / "gone" / "checkpoint"))
+    meta["training_config"]["embed_teacher"] = "minilm"
+    meta["training_config"]["distress_data"] = str(tmp_path / "no-research-data-here")
+    assert retrain_base(None, meta, shipped) == (str(shipped), True)
+    assert student_args(meta["training_config"], from_checkpoint=True) == [
+        "--embed-teacher", "minilm",
+    ]  # fmt: skip
