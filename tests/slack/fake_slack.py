@@ -2,8 +2,11 @@
 Mode WebSocket, all recording what they receive so tests assert on what the bot really sent.
 
 Responses follow the documented shapes (https://docs.slack.dev/reference/methods). Faults are
-scripted per method: ``rate_limit("chat.postEphemeral")`` answers the next call with a 429 and
-``Retry-After: 0``; ``fail("chat.postEphemeral", "not_in_channel")`` with ``ok: false``.
+scripted per method (``"hooks"`` for the ``response_url``): ``rate_limit("chat.postEphemeral")``
+answers the next call with a 429 and ``Retry-After: 0``; ``fail("chat.postEphemeral",
+"not_in_channel")`` with ``ok: false``; ``server_error("hooks")`` with a 500;
+``stall("chat.postEphemeral", 2.0)`` answers only after two seconds (a client timeout).
+Each :class:`Call` records the status it was answered with.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ class Call:
     params: dict[str, Any]
     body: bytes = b""
     response: dict[str, Any] = field(default_factory=dict)
+    status: int = 200
 
     @property
     def token(self) -> str | None:
@@ -50,6 +54,17 @@ class Call:
 
 
 @dataclass
+class Fault:
+    """A scripted answer: ``status`` (0: the normal answer, -1: the connection drops) after
+    ``delay`` seconds; ``body`` None with a status: an HTML error page."""
+
+    status: int
+    headers: dict[str, str]
+    body: dict[str, Any] | None
+    delay: float = 0.0
+
+
+@dataclass
 class FakeSlack:
     """Start with ``await fake.start()``; ``base_url`` goes to ``AsyncWebClient(base_url=...)``."""
 
@@ -60,9 +75,7 @@ class FakeSlack:
     socket_opens: int = 0
 
     def __post_init__(self) -> None:
-        self._faults: dict[str, deque[tuple[int, dict[str, str], dict[str, Any]]]] = defaultdict(
-            deque
-        )
+        self._faults: dict[str, deque[Fault]] = defaultdict(deque)
         self._ts = itertools.count(1)
         self._files = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -109,15 +122,36 @@ class FakeSlack:
 
     # --- scripting ---------------------------------------------------------------------------
 
-    def rate_limit(self, method: str, *, times: int = 1, retry_after: int = 0) -> None:
+    def rate_limit(
+        self, method: str, *, times: int = 1, retry_after: int | float | str = 0
+    ) -> None:
         for _ in range(times):
             self._faults[method].append(
-                (429, {"Retry-After": str(retry_after)}, {"ok": False, "error": "ratelimited"})
+                Fault(429, {"Retry-After": str(retry_after)}, {"ok": False, "error": "ratelimited"})
             )
 
     def fail(self, method: str, error: str, *, times: int = 1) -> None:
         for _ in range(times):
-            self._faults[method].append((200, {}, {"ok": False, "error": error}))
+            self._faults[method].append(Fault(200, {}, {"ok": False, "error": error}))
+
+    def server_error(self, method: str, *, status: int = 500, times: int = 1) -> None:
+        """The next call(s) get ``status`` with Slack's HTML error page (as its load balancer)."""
+        for _ in range(times):
+            self._faults[method].append(Fault(status, {}, None))
+
+    def stall(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """The next call(s) are answered normally, but only after ``seconds``."""
+        for _ in range(times):
+            self._faults[method].append(Fault(0, {}, None, delay=seconds))
+
+    def drop(self, method: str, *, times: int = 1) -> None:
+        """The next call(s) lose their connection before any answer (a reset)."""
+        for _ in range(times):
+            self._faults[method].append(Fault(-1, {}, None))
+
+    def answered(self, method: str, status: int = 200) -> list[Call]:
+        """The calls to ``method`` that got ``status`` (a stalled call counts when answered)."""
+        return [c for c in self.calls_to(method) if c.status == status]
 
     def add_user(self, user_id: str, *, name: str = "", admin: bool = False) -> None:
         self.users[user_id] = {
@@ -158,6 +192,25 @@ class FakeSlack:
             last = len(self.calls)
             await asyncio.sleep(quiet)
 
+    async def _fault(self, call: Call, request: web.Request) -> web.Response | None:
+        """The scripted answer to ``call``, if one is due (None: answer normally)."""
+        if not self._faults[call.method]:
+            return None
+        fault = self._faults[call.method].popleft()
+        if fault.delay:
+            await asyncio.sleep(fault.delay)
+        if not fault.status:
+            return None
+        call.status = fault.status
+        if fault.status < 0 and request.transport is not None:
+            request.transport.close()  # the client sees the connection drop
+            return web.Response(status=500)
+        if fault.body is None:
+            return web.Response(
+                status=fault.status, text="<html>Server Error</html>", content_type="text/html"
+            )
+        return _json(fault.body, status=fault.status, headers=fault.headers)
+
     async def _record(self, call: Call) -> None:
         async with self._changed:
             self.calls.append(call)
@@ -175,9 +228,9 @@ class FakeSlack:
             params.update(parse_qsl(raw.decode()))
         call = Call(method, request.path, dict(request.headers), params, raw)
         await self._record(call)
-        if self._faults[method]:
-            status, headers, body = self._faults[method].popleft()
-            return _json(body, status=status, headers=headers)
+        faulty = await self._fault(call, request)
+        if faulty is not None:
+            return faulty
         if call.token not in self.valid_tokens:
             return _json({"ok": False, "error": "invalid_auth"})
         if method == "apps.connections.open" and not (call.token or "").startswith("xapp-"):
@@ -248,8 +301,10 @@ class FakeSlack:
 
     async def _hook(self, request: web.Request) -> web.Response:
         raw = await request.read()
-        await self._record(Call("hooks", request.path, dict(request.headers), json.loads(raw), raw))
-        return web.Response(text="ok")
+        call = Call("hooks", request.path, dict(request.headers), json.loads(raw), raw)
+        await self._record(call)
+        faulty = await self._fault(call, request)
+        return faulty if faulty is not None else web.Response(text="ok")
 
     async def _upload(self, request: web.Request) -> web.Response:
         raw = await request.read()

@@ -4,8 +4,9 @@
 - HTTP mode: ``SLACK_SIGNING_SECRET`` set and no app token; requests are served at
   ``http://SLACK_HOST:SLACK_PORT/slack/events`` (default 127.0.0.1:3000) and must be signed.
 
-The Web API client retries rate-limited calls (``AsyncRateLimitErrorRetryHandler``, honouring
-``Retry-After``) as well as dropped connections; slack_sdk does only the latter by default.
+The Web API client retries server errors, dropped connections, timeouts and rate-limited calls
+(after ``Retry-After``): see :mod:`bot.adapters.slack.retry`; slack_sdk retries only dropped
+connections by default.
 """
 
 from __future__ import annotations
@@ -25,15 +26,12 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-)
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import commands, events, strings
 from bot.adapters.slack.outbox import Outbox
 from bot.adapters.slack.port import Deps, Service
+from bot.adapters.slack.retry import retry_handlers
 from bot.adapters.slack.roles import Roles
 from bot.adapters.slack.translate import Workspace
 from bot.core.errors import StartupError
@@ -42,7 +40,6 @@ logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 DEFAULT_PORT = 3000
-RATE_LIMIT_RETRIES = 3
 
 
 class SlackStartupError(StartupError):
@@ -113,17 +110,11 @@ class SlackConfig:
         return found
 
 
-def build_client(token: str, *, base_url: str | None = None) -> AsyncWebClient:
-    """A Web API client that survives rate limits (429 + Retry-After) and dropped connections."""
+def build_client(token: str, *, base_url: str | None = None, timeout: int = 30) -> AsyncWebClient:
+    """A Web API client that survives a server error (5xx), a dropped connection or a timeout,
+    and rate limits (429 + Retry-After); bolt's per-request clients copy its retry handlers."""
     kwargs: dict[str, Any] = {"base_url": base_url} if base_url else {}
-    return AsyncWebClient(
-        token=token,
-        retry_handlers=[
-            AsyncConnectionErrorRetryHandler(),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
-        ],
-        **kwargs,
-    )
+    return AsyncWebClient(token=token, timeout=timeout, retry_handlers=retry_handlers(), **kwargs)
 
 
 def build_app(

@@ -11,7 +11,7 @@ import logging
 import re
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import strings
@@ -38,7 +38,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
     """Add the slash command, shortcut, modal and button listeners to ``app``."""
 
     @app.command(strings.COMMAND)
-    async def on_emotion(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+    async def on_emotion(ack: AsyncAck, command: dict[str, Any]) -> None:
         parsed = parse(command.get("text") or "", labels=deps.service.labels)
         if isinstance(parsed, UsageProblem):
             await ack(text=parsed.text)
@@ -61,18 +61,22 @@ def register(app: AsyncApp, deps: Deps) -> None:
             options=dict(parsed.options),
             target_message_id=parsed.target_message_id,
         )
-        origin = Origin(channel_id=channel.id, respond=respond)
+        origin = Origin(
+            channel_id=channel.id, respond=deps.outbox.responder(command.get("response_url"))
+        )
         await _run(deps, req, origin)
 
     @app.shortcut(SHORTCUT_CALLBACK_ID)
     async def on_label_shortcut(
-        ack: AsyncAck, shortcut: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+        ack: AsyncAck, shortcut: dict[str, Any], client: AsyncWebClient
     ) -> None:
         await ack()
         message = shortcut.get("message") or {}
         text = plain_text(message.get("text") or "")
         if not text.strip():
-            await respond(text=strings.LABEL_NO_TEXT, response_type="ephemeral")
+            respond = deps.outbox.responder(shortcut.get("response_url"))
+            if respond is not None:
+                await respond(text=strings.LABEL_NO_TEXT, response_type="ephemeral")
             return
         metadata = {
             "team": (shortcut.get("team") or {}).get("id") or "",
@@ -110,10 +114,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
             },
             target_message_id=mid,
         )
-        url = meta.get("response_url") or None
-        origin = Origin(
-            channel_id=channel.id, respond=AsyncRespond(response_url=url) if url else None
-        )
+        respond = deps.outbox.responder(meta.get("response_url"))
+        origin = Origin(channel_id=channel.id, respond=respond)
         await _run(deps, req, origin)
 
     @app.action(FLAG_ACTION)
@@ -129,10 +131,9 @@ def register(app: AsyncApp, deps: Deps) -> None:
         ts = (body.get("container") or {}).get("message_ts") or (body.get("message") or {}).get(
             "ts"
         )
-        url = body.get("response_url")
         origin = Origin(
             channel_id=channel_id,
-            respond=AsyncRespond(response_url=url) if url else None,
+            respond=deps.outbox.responder(body.get("response_url")),
             message_channel=channel_id,
             message_ts=ts,
         )

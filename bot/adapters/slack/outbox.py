@@ -25,6 +25,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.render import card_blocks, card_text, to_mrkdwn
+from bot.adapters.slack.retry import ResponseUrl, ResponseUrlError
 from bot.adapters.slack.translate import split_message_id
 from bot.core.events import (
     Action,
@@ -40,7 +41,14 @@ from bot.core.events import (
 logger = logging.getLogger(__name__)
 
 Respond = Callable[..., Awaitable[Any]]
-_SEND_ERRORS = (SlackApiError, SlackRequestError, aiohttp.ClientError, OSError, TimeoutError)
+_SEND_ERRORS = (
+    SlackApiError,
+    SlackRequestError,
+    ResponseUrlError,
+    aiohttp.ClientError,
+    OSError,
+    TimeoutError,
+)
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,13 @@ class Outbox:
         self._flags: OrderedDict[int, tuple[str, str]] = OrderedDict()
         self._remember = remember
         self._dm_channels: dict[str, str] = {}
+
+    def responder(self, response_url: str | None) -> Respond | None:
+        """``respond()`` for a payload's ``response_url`` (None without one), retrying like the
+        Web API client (:class:`bot.adapters.slack.retry.ResponseUrl`)."""
+        if not response_url:
+            return None
+        return ResponseUrl(response_url, proxy=self._client.proxy, ssl=self._client.ssl)
 
     async def send(self, actions: Sequence[Action], origin: Origin | None = None) -> None:
         origin = origin or Origin()
