@@ -34,16 +34,19 @@ def escape(text: str) -> str:
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
 _STRIKE = re.compile(r"~~(.+?)~~", re.S)
 _LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
+_PARTIAL_ENTITY = re.compile(r"&[a-z]{0,3}$")
 
 
-def to_mrkdwn(text: str) -> str:
+def to_mrkdwn(text: str, *, links: bool = True) -> str:
     """The core's Markdown-ish text -> Slack mrkdwn.
 
     ``& < >`` are escaped; ``**bold**`` -> ``*bold*``, ``~~struck~~`` -> ``~struck~``,
-    ``[label](https://…)`` -> ``<https://…|label>``; backticks and bullets are the same in both.
+    ``[label](https://…)`` -> ``<https://…|label>`` unless ``links`` is False (text a member
+    wrote: a label hiding its target is a disguised link); backticks and bullets are the same.
     """
     text = escape(text)
-    text = _LINK.sub(lambda m: f"<{m.group(2)}|{m.group(1)}>", text)
+    if links:
+        text = _LINK.sub(lambda m: f"<{m.group(2)}|{m.group(1)}>", text)
     text = _BOLD.sub(r"*\1*", text)
     return _STRIKE.sub(r"~\1~", text)
 
@@ -74,7 +77,11 @@ def card_blocks(card: Card) -> list[Block]:
             )
     for start in range(0, len(card.fields), 10):
         chunk = card.fields[start : start + 10]
-        fields = [_mrkdwn(f"*{escape(name)}*\n{to_mrkdwn(value)}", 2000) for name, value in chunk]
+        # Field values carry what members wrote (name, message excerpt): no links made from them.
+        fields = [
+            _mrkdwn(f"*{escape(name)}*\n{to_mrkdwn(value, links=False)}", 2000)
+            for name, value in chunk
+        ]
         blocks.append({"type": "section", "fields": fields})
     if card.link:
         blocks.append({"type": "section", "text": _mrkdwn(f"<{card.link}|{strings.OPEN_MESSAGE}>")})
@@ -101,12 +108,19 @@ def _button(action_id: str, label: str) -> Block:
 
 
 def card_text(card: Card) -> str:
-    """The plain-text fallback Slack shows in notifications and to screen readers."""
+    """The fallback ``text`` Slack shows in notifications and to screen readers.
+
+    Slack reads it as mrkdwn like the blocks, so it is escaped like them: a member's
+    ``<!channel>``, ``<@U…>`` or ``<http://x|disguised>`` arrives as the characters typed.
+    """
     parts = [card.title, card.body]
     parts += [f"{name}: {value}" for name, value in card.fields]
     if card.link:
         parts.append(card.link)
-    return _cut("\n".join(p for p in parts if p), 3000) or strings.CARD_FALLBACK
+    text = escape("\n".join(p for p in parts if p))
+    if len(text) > 3000:  # cut, but never inside an entity ("&am…")
+        text = _PARTIAL_ENTITY.sub("", text[:2999]) + "…"
+    return text or strings.CARD_FALLBACK
 
 
 def label_modal(labels: Sequence[str], *, metadata: dict[str, str], preview: str) -> dict[str, Any]:
