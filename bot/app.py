@@ -27,7 +27,7 @@ from bot.jobs import BotScheduler, JobOptions, JobRuntime, demo, job_options
 from bot.jobs.weeks import parse_week, previous_week, week_bounds, zone
 from bot.modelstore.loader import load_model
 from bot.modelstore.serving import resolve_model_dir, serving_model_dir, serving_scheme
-from bot.storage import SqlStore, make_engine, upgrade
+from bot.storage import SqlStore, explained, make_engine, open_store_engine, upgrade
 from classifier.prediction import Prediction
 from classifier.scheme import LabelScheme, goemotions_scheme
 
@@ -37,17 +37,24 @@ RETENTION_EVERY_S = 24 * 3600
 
 
 def build_service(settings: Settings, *, chart: bool = True) -> EmotionService:
-    """Migrate the database, open the store, load the model and build the service."""
-    upgrade(settings.database_url)
+    """Migrate the database, open the store, load the model and build the service.
+
+    Raises :class:`StartupError` (one line) when the database cannot be opened, migrated or
+    written to (:func:`bot.storage.open_store_engine`) or the model cannot be loaded."""
+    engine = open_store_engine(settings.database_url)
     model_dir = serving_model_dir(settings)
     try:
         model = load_model(model_dir, threads=settings.classifier_threads)
     except classifier.ModelLoadError as exc:
+        engine.dispose()
         raise StartupError(
             f"{exc}\nThe classifier model is needed to run the bot. Set MODEL_DIR to a model "
             "folder (see README: 'emotion-bot train' or the shipped models/goemotions-minilm-int8)."
         ) from exc
-    store = SqlStore(make_engine(settings.database_url))
+    except BaseException:
+        engine.dispose()
+        raise
+    store = SqlStore(engine)
     try:
         store.record_model_version(
             model.version,
@@ -302,10 +309,12 @@ async def render_stored_week(
     """Render a week of the settings' database: (week label, text file, PNG file or None)."""
     if week:
         parse_week(week)  # a clear error before touching the database
-    engine = make_engine(settings.database_url)
+    with explained(settings.database_url):
+        engine = make_engine(settings.database_url)
     try:
         store = SqlStore(engine)
-        community = find_community(store, community_id, platform)
+        with explained(settings.database_url):
+            community = find_community(store, community_id, platform)
         label, _, text_file, png_file = await render_week(
             store, community, week, serving_scheme(settings), out
         )

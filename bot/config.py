@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.core.options import CoreOptions
@@ -49,6 +50,14 @@ PLACEHOLDERS = {
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # as APScheduler spells them
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+# Length caps: a value longer than these is a mistake (or an attack), refused at start-up.
+MAX_TEXT = 4_000  # any string setting (URLs, crisis resources, lists of ids)
+MAX_SECRET = 1_000  # tokens and secrets
+# Console names become platform ids and names in the database (ID columns are 64 characters).
+Name = Annotated[str, Field(min_length=1, max_length=64)]
+Zone = Annotated[str, Field(max_length=64)]
 
 
 class SettingsError(ValueError):
@@ -67,23 +76,27 @@ class Settings(BaseSettings):
         extra="ignore",
         env_ignore_empty=True,
         protected_namespaces=(),
+        str_max_length=MAX_TEXT,
     )
 
     # storage and model
     database_url: str = "sqlite:///emotion-bot.db"
     model_dir: Path = DEFAULT_MODEL_DIR
-    classifier_threads: int = 0  # 0: let ONNX Runtime choose (all physical cores)
-    log_level: str = "INFO"
+    classifier_threads: int = Field(0, ge=0, le=1024)  # 0: let ONNX Runtime choose
+    log_level: str = "INFO"  # DEBUG | INFO | WARNING | ERROR | CRITICAL (`-v`: DEBUG)
 
     # platforms (an adapter starts when its tokens are set)
-    discord_token: str | None = None
-    discord_dev_guild_id: int | None = None  # sync commands to this guild only (instant)
-    slack_bot_token: str | None = None  # xoxb-...
-    slack_app_token: str | None = None  # xapp-... (Socket Mode)
-    slack_signing_secret: str | None = None  # HTTP mode
+    # Secrets are SecretStr: repr() and logs show "**********"; get_secret_value() reads them.
+    discord_token: SecretStr | None = None
+    # sync commands to this guild only (instant)
+    discord_dev_guild_id: int | None = Field(None, ge=0, lt=2**64)
+    slack_bot_token: SecretStr | None = None  # xoxb-...
+    slack_app_token: SecretStr | None = None  # xapp-... (Socket Mode)
+    slack_signing_secret: SecretStr | None = None  # HTTP mode
     slack_moderators: str | None = None  # comma-separated Slack user ids treated as moderators
-    slack_port: int = 3000  # HTTP mode listens on 127.0.0.1:PORT unless SLACK_HOST says otherwise
-    slack_host: str = "127.0.0.1"
+    # HTTP mode listens on 127.0.0.1:PORT unless SLACK_HOST says otherwise
+    slack_port: int = Field(3000, ge=1, le=65535)
+    slack_host: str = Field("127.0.0.1", max_length=253)
     slack_api_url: str | None = None  # another Slack Web API base URL (tests, an egress proxy)
 
     # policies
@@ -95,19 +108,19 @@ class Settings(BaseSettings):
     distress_dedup_hours: float = 24.0
     crisis_resources: str | None = None  # None: the built-in international default
     retention_days: int = 90
-    classify_batch_size: int = 32
+    classify_batch_size: int = Field(32, ge=1, le=4096)
 
     # scheduler (bot.jobs): weekly summaries, retraining, retention
     scheduler_enabled: bool = True
     summary_enabled: bool = True
     summary_weekday: str = "mon"
     summary_hour: int = 9
-    summary_minute: int = 0
-    summary_timezone: str | None = None  # None: each community's own (/emotion settings timezone)
+    summary_minute: int = Field(0, ge=0, le=59)
+    summary_timezone: Zone | None = None  # None: each community's own (/emotion settings timezone)
     retrain_enabled: bool = True
     retrain_weekday: str = "sun"
     retrain_hour: int = 3
-    retrain_timezone: str = "UTC"
+    retrain_timezone: Zone = "UTC"
     retrain_min_labels: int = 50
     retrain_holdout: float = 0.2
     retrain_data: str | None = None  # the original dataset folder (default: the model's own)
@@ -124,17 +137,48 @@ class Settings(BaseSettings):
     models_keep: int = 3
 
     # console adapter
-    console_community: str = "console"
-    console_channel: str = "general"
-    console_member: str = "alex"
+    console_community: Name = "console"
+    console_channel: Name = "general"
+    console_member: Name = "alex"
 
-    @field_validator(*SECRET_FIELDS)
+    @field_validator(*SECRET_FIELDS, mode="before")
     @classmethod
-    def _no_placeholder(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
+    def _no_placeholder(cls, value: object) -> SecretStr | None:
+        if value is None:
             return None
-        if _is_placeholder(value):
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if not isinstance(value, str):
+            raise ValueError("must be text")
+        secret = value.strip()
+        if not secret:
+            return None
+        if len(secret) > MAX_SECRET:
+            raise ValueError(f"is longer than {MAX_SECRET} characters; that is not a token")
+        if _is_placeholder(secret):
             raise ValueError("is a placeholder value; set the real secret or leave it empty")
+        return SecretStr(secret)
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        return level
+
+    @field_validator("summary_timezone", "retrain_timezone")
+    @classmethod
+    def _time_zone(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None or not value.strip():
+            return "UTC" if info.field_name == "retrain_timezone" else None
+        try:
+            ZoneInfo(value.strip())
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise ValueError(
+                f"{value.strip()[:64]!r} is not a time zone; use an IANA name such as "
+                "Europe/Berlin or UTC"
+            ) from None
         return value.strip()
 
     @field_validator("empathy_threshold")
@@ -188,6 +232,13 @@ class Settings(BaseSettings):
         )
 
 
+def _problem(err: Any) -> str:
+    """One validation error as ``NAME what is wrong`` (never the value: it may be a secret)."""
+    name = ".".join(str(p) for p in err["loc"]).upper()
+    text = str(err["msg"]).removeprefix("Value error, ")
+    return f"{name} {text[:1].lower()}{text[1:]}"
+
+
 def load_settings(**overrides: object) -> Settings:
     """Read settings from the environment and ``.env``; keyword overrides win (tests use them).
 
@@ -196,9 +247,5 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']).upper()} "
-            + str(err["msg"]).removeprefix("Value error, ")
-            for err in exc.errors()
-        )
+        problems = "; ".join(_problem(err) for err in exc.errors())
         raise SettingsError(f"invalid configuration: {problems}") from None

@@ -39,6 +39,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # Alembic announces each of its plugins at INFO when it is imported: noise in every start.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

@@ -4,6 +4,7 @@ guard that turns configuration and start-up errors into one clear line."""
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -20,13 +21,17 @@ def add_overrides(parser: argparse.ArgumentParser) -> None:
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
-    """The settings, with ``--database-url`` and ``--model-dir`` where given."""
+    """The settings, with ``--database-url`` and ``--model-dir`` where given. A ``LOG_LEVEL``
+    that is set (environment or ``.env``) becomes the level of the log; ``-v`` still wins."""
     overrides: dict[str, object] = {}
     if getattr(args, "database_url", None):
         overrides["database_url"] = args.database_url
     if getattr(args, "model_dir", None):
         overrides["model_dir"] = Path(args.model_dir)
-    return load_settings(**overrides)
+    settings = load_settings(**overrides)
+    if "log_level" in settings.model_fields_set and not getattr(args, "verbose", False):
+        logging.getLogger().setLevel(settings.log_level)
+    return settings
 
 
 def guard(fn: Callable[[argparse.Namespace], Any]) -> Callable[[argparse.Namespace], int]:

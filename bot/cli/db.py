@@ -7,6 +7,7 @@ import logging
 from types import ModuleType
 from typing import Any
 
+from bot.cli.common import guard
 from bot.config import load_settings
 
 logger = logging.getLogger(__name__)
@@ -44,29 +45,35 @@ def _migrate() -> ModuleType:
     return storage
 
 
+@guard
 def _upgrade(args: argparse.Namespace) -> int:
     storage = _migrate()
     url = _url(args)
-    before = storage.current(url)
-    after = storage.upgrade(url, args.revision)
+    with storage.explained(url):
+        before = storage.current(url)
+        after = storage.upgrade(url, args.revision)
     print(f"{storage.shown_url(url)}: upgraded {before or 'empty'} -> {after or 'empty'}")
     return 0
 
 
+@guard
 def _downgrade(args: argparse.Namespace) -> int:
     storage = _migrate()
     url = _url(args)
-    before = storage.current(url)
-    after = storage.downgrade(url, args.revision)
+    with storage.explained(url):
+        before = storage.current(url)
+        after = storage.downgrade(url, args.revision)
     shown = storage.shown_url(url)
     print(f"{shown}: downgraded {before or 'empty'} -> {after or 'empty (no tables)'}")
     return 0
 
 
+@guard
 def _current(args: argparse.Namespace) -> int:
     storage = _migrate()
     url = _url(args)
-    now = storage.current(url)
+    with storage.explained(url):
+        now = storage.current(url)
     newest = storage.head()
     state = "up to date" if now == newest else f"newest is {newest}"
     print(f"{storage.shown_url(url)}: at {now or 'empty (never migrated)'} ({state})")

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.cli.common import settings_from_args
+from bot.cli.common import guard, settings_from_args
 from bot.modelstore.registry import ModelRegistry, RegistryError
 from bot.modelstore.serving import resolve_model_dir
 
@@ -42,11 +42,10 @@ def _context(args: argparse.Namespace) -> tuple[Any, Any, ModelRegistry, Path]:
 async def _retrain(args: argparse.Namespace) -> int:
     # deferred: SQLAlchemy and the retraining job; ``models list`` and --help stay light
     from bot.jobs.retrain import Retrainer
-    from bot.storage import SqlStore, make_engine, upgrade
+    from bot.storage import SqlStore, open_store_engine
 
     settings, options, registry, default_dir = _context(args)
-    upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
+    engine = open_store_engine(settings.database_url)
     try:
         retrainer = Retrainer(
             store=SqlStore(engine),
@@ -79,6 +78,7 @@ async def _retrain(args: argparse.Namespace) -> int:
     return 1 if outcome.status == "failed" else 0
 
 
+@guard
 def cmd_retrain(args: argparse.Namespace) -> int:
     if not args.now:
         print(
@@ -104,6 +104,7 @@ def _summary(metrics: dict[str, Any]) -> str:
     return f"validation macro F1 {score:.4f}" if isinstance(score, float) else ""
 
 
+@guard
 def cmd_models(args: argparse.Namespace) -> int:
     _, _, registry, default_dir = _context(args)
     try:

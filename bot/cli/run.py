@@ -13,19 +13,21 @@ from bot.cli.common import add_overrides, guard, settings_from_args
 
 @guard
 def _cmd_run(args: argparse.Namespace) -> int:
+    settings = settings_from_args(args)  # first: a bad setting stops here, before any import
     from bot import app  # deferred: the whole bot (SQLAlchemy, matplotlib); --help stays light
 
-    return asyncio.run(app.run_bot(settings_from_args(args)))
+    return asyncio.run(app.run_bot(settings))
 
 
 @guard
 def _cmd_chat(args: argparse.Namespace) -> int:
     if not getattr(args, "verbose", False):
         logging.getLogger().setLevel(logging.WARNING)  # the console shows what happens
+    settings = settings_from_args(args)  # first: a bad setting stops here, before any import
     from bot import app  # deferred: the whole bot (SQLAlchemy, matplotlib); --help stays light
 
     files_dir = Path(args.files_dir) if args.files_dir else None
-    return asyncio.run(app.chat(settings_from_args(args), files_dir=files_dir, member=args.member))
+    return asyncio.run(app.chat(settings, files_dir=files_dir, member=args.member))
 
 
 def register(sub: Any) -> None:

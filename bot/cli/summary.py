@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.cli.common import settings_from_args
+from bot.cli.common import guard, settings_from_args
 
 
 def _print(label: str, text_file: Path, png_file: Path | None) -> None:
@@ -25,6 +25,7 @@ def _print(label: str, text_file: Path, png_file: Path | None) -> None:
     print(f"chart {png_file}" if png_file else "no chart (an empty or hidden week)")
 
 
+@guard
 def cmd_summary(args: argparse.Namespace) -> int:
     if not args.demo and not args.community:
         print("emotion-bot summary: give --community ID (or --demo)", file=sys.stderr)

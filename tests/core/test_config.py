@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -80,3 +81,47 @@ def test_env_example_lists_every_setting():
     }
     assert {name.upper() for name in Settings.model_fields} <= names
     Settings(_env_file=REPO / ".env.example")  # and every value in it parses
+
+
+def test_tokens_are_secret_in_repr_and_errors(monkeypatch):
+    # Issue 16, item 14: repr(settings) printed the Discord token.
+    monkeypatch.setenv("DISCORD_TOKEN", "MTIz.very-secret.def")
+    settings = load_settings()
+    assert "very-secret" not in repr(settings) and "very-secret" not in str(settings)
+    assert settings.discord_token is not None
+    assert settings.discord_token.get_secret_value() == "MTIz.very-secret.def"
+    assert settings.discord_configured
+    monkeypatch.setenv("DISCORD_TOKEN", "x" * 5000)
+    with pytest.raises(SettingsError, match="DISCORD_TOKEN is longer than") as err:
+        load_settings()
+    assert "xxxxx" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        ("SUMMARY_MINUTE", "99", "SUMMARY_MINUTE input should be less than or equal to 59"),
+        ("SUMMARY_MINUTE", "-1", "SUMMARY_MINUTE input should be greater than or equal to 0"),
+        ("SUMMARY_TIMEZONE", "Europe/Atlantis", "SUMMARY_TIMEZONE 'Europe/Atlantis' is not"),
+        ("RETRAIN_TIMEZONE", "../../etc/passwd", "RETRAIN_TIMEZONE '../../etc/passwd' is not"),
+        ("CONSOLE_CHANNEL", "c" * 100_000, "CONSOLE_CHANNEL string should have at most 64"),
+        ("CONSOLE_MEMBER", "m" * 65, "CONSOLE_MEMBER string should have at most 64"),
+        ("SLACK_MODERATORS", "U1," * 10_000, "SLACK_MODERATORS string should have at most"),
+        ("CRISIS_RESOURCES", "r" * 100_000, "CRISIS_RESOURCES string should have at most"),
+        ("SLACK_PORT", "70000", "SLACK_PORT input should be less than or equal to 65535"),
+        ("LOG_LEVEL", "chatty", "LOG_LEVEL must be one of DEBUG, INFO"),
+    ],
+)
+def test_out_of_range_and_overlong_settings_are_refused(monkeypatch, name, value, said):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=re.escape(said)) as err:
+        load_settings()
+    assert len(str(err.value)) < 300  # the value itself is never echoed in full
+
+
+def test_time_zones_and_log_level_are_kept_as_given(monkeypatch):
+    monkeypatch.setenv("SUMMARY_TIMEZONE", " Europe/Berlin ")
+    monkeypatch.setenv("LOG_LEVEL", "warning")
+    settings = load_settings()
+    assert settings.summary_timezone == "Europe/Berlin" and settings.retrain_timezone == "UTC"
+    assert settings.log_level == "WARNING"
