@@ -161,7 +161,7 @@ async def http_bot(fake: FakeSlack, service: Any) -> AsyncIterator[Harness]:
     app, deps = build_app(
         service=service, client=client, workspace=WORKSPACE, signing_secret=p.SIGNING_SECRET
     )
-    runner = web.AppRunner(web_app(app))
+    runner = web.AppRunner(web_app(app, signing_secret=p.SIGNING_SECRET))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

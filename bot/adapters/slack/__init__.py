@@ -68,7 +68,9 @@ async def run(service: Service, settings: Any, *, notifier: SlackNotifier | None
         finally:
             await handler.close_async()
     else:
-        runner = await serve_http(app, host=config.host, port=config.port)
+        runner = await serve_http(
+            app, host=config.host, port=config.port, signing_secret=config.signing_secret
+        )
         try:
             await asyncio.Event().wait()
         finally:

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
@@ -34,6 +34,16 @@ from bot.adapters.slack.port import Deps, Service
 from bot.adapters.slack.retry import retry_handlers
 from bot.adapters.slack.roles import Roles
 from bot.adapters.slack.translate import Workspace
+from bot.adapters.slack.verify import (
+    MALFORMED,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    UNVERIFIED,
+    Signatures,
+    VerifySignature,
+    log_refused,
+    malformed,
+)
 from bot.core.errors import StartupError
 
 logger = logging.getLogger(__name__)
@@ -126,12 +136,14 @@ def build_app(
     signing_secret: str | None = None,
 ) -> tuple[AsyncApp, Deps]:
     """The bolt app with every listener registered. ``signing_secret`` turns on request
-    verification (HTTP mode); Socket Mode requests are authenticated by the connection itself."""
+    verification (HTTP mode; :mod:`bot.adapters.slack.verify` in place of bolt's, which logs
+    bodies); Socket Mode requests are authenticated by the connection itself."""
     app = AsyncApp(
         name="emotion-bot",
         client=client,
         signing_secret=signing_secret or "",
-        request_verification_enabled=bool(signing_secret),
+        request_verification_enabled=False,
+        before_authorize=VerifySignature(Signatures(signing_secret)) if signing_secret else None,
         logger=logging.getLogger("bot.adapters.slack.bolt"),
     )
     deps = Deps(
@@ -196,15 +208,19 @@ async def connect_socket_mode(app: AsyncApp, app_token: str) -> AsyncSocketModeH
     return handler
 
 
-async def bolt_request(request: web.Request) -> AsyncBoltRequest:
-    """aiohttp request -> bolt request, mending bolt's form parsing.
+def bolt_request(request: web.Request, raw: str) -> AsyncBoltRequest:
+    """aiohttp request and its (verified, well-formed) body -> bolt request, mending bolt's form
+    parsing.
 
     bolt takes any form body containing the substring ``payload`` for an interactive payload and,
     finding no ``payload`` field, parses it as empty: ``/emotion check my payload`` would be lost.
     The raw body is kept as it came, so the signature is still checked over the exact bytes.
     """
-    req = await to_bolt_request(request)
-    raw = req.raw_body
+    req = AsyncBoltRequest(
+        body=raw,
+        query=request.query_string,
+        headers=request.headers,  # type: ignore[arg-type]
+    )
     if not req.body and raw and "payload" in raw and not raw.lstrip().startswith("{"):
         fields = dict(parse_qsl(raw, keep_blank_values=True))
         if "payload" not in fields:
@@ -213,11 +229,28 @@ async def bolt_request(request: web.Request) -> AsyncBoltRequest:
     return req
 
 
-def web_app(app: AsyncApp) -> web.Application:
-    """The aiohttp application of HTTP mode: ``POST /slack/events`` and ``GET /healthz``."""
+def web_app(app: AsyncApp, *, signing_secret: str) -> web.Application:
+    """The aiohttp application of HTTP mode: ``POST /slack/events`` and ``GET /healthz``.
+
+    Each request is verified over its raw bytes before anything parses it (401 otherwise), then
+    checked to be something bolt can parse (400 otherwise): :mod:`bot.adapters.slack.verify`.
+    """
+    signatures = Signatures(signing_secret)
 
     async def handle(request: web.Request) -> web.Response:
-        bolt_resp = await app.async_dispatch(await bolt_request(request))
+        raw = await request.read()
+        problem = signatures.problem(
+            raw, request.headers.get(TIMESTAMP_HEADER), request.headers.get(SIGNATURE_HEADER)
+        )
+        if problem is not None:
+            log_refused(problem, size=len(raw), remote=request.remote, status=401)
+            return web.json_response(UNVERIFIED, status=401)
+        content_type = request.headers.get("Content-Type", "").split(";")[0] or None
+        problem = malformed(raw, content_type)
+        if problem is not None:
+            log_refused(problem, size=len(raw), remote=request.remote, status=400)
+            return web.json_response(MALFORMED, status=400)
+        bolt_resp = await app.async_dispatch(bolt_request(request, raw.decode()))
         return await to_aiohttp_response(bolt_resp)
 
     async def healthz(_: web.Request) -> web.Response:
@@ -228,9 +261,9 @@ def web_app(app: AsyncApp) -> web.Application:
     return server
 
 
-async def serve_http(app: AsyncApp, *, host: str, port: int) -> web.AppRunner:
+async def serve_http(app: AsyncApp, *, host: str, port: int, signing_secret: str) -> web.AppRunner:
     """Start serving HTTP mode; the caller keeps the runner and calls ``cleanup()`` to stop."""
-    runner = web.AppRunner(web_app(app))
+    runner = web.AppRunner(web_app(app, signing_secret=signing_secret))
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     try:
