@@ -111,7 +111,27 @@ PATTERNS: tuple[tuple[str, str, str], ...] = (
 )
 # Patterns that already contain their negation: not negated again by their own cue.
 _SELF_NEGATING = {"don't want to live", "can't go on", "no reason to live", "nobody would notice"}
-_COMPILED = tuple((name, re.compile(rx), s) for name, rx, s in PATTERNS)
+# Every message is scanned, so each phrase has words one of which it cannot match without: a
+# plain substring test skips the regex for almost all chat (about 60 us less per message).
+TRIGGERS: dict[str, tuple[str, ...]] = {
+    "kill myself": ("kill", "unaliv", "kms", "ctb"),
+    "end my life": ("end",),
+    "take my own life": ("life",),
+    "suicidal": ("suicid",),
+    "hurt myself": ("sel",),
+    "want to die": ("die", "dead", "born", "wake"),
+    "self-harm": ("harm", "cutting"),
+    "end it all": ("end",),
+    "no reason to live": ("reason", "point"),
+    "don't want to live": ("live", "alive", "exist", "wake", "here"),
+    "better off without me": ("better",),
+    "nobody would notice": ("notice", "care", "miss"),
+    "can't go on": ("go on",),
+    "goodbye letter": ("letter", "note", "message"),
+    "all my pills": ("pill", "med", "tablet"),
+    "disappear forever": ("disappear", "anymore"),
+}
+_COMPILED = tuple((name, re.compile(rx), s, TRIGGERS[name]) for name, rx, s in PATTERNS)
 # Aimed at someone else: harassment, not the author's distress.
 OTHER_DIRECTED = re.compile(
     r"\b(?:kys|kill\s+(?:yo?urself|urself|yourselves)|unalive\s+(?:yo?urself|urself)"
@@ -175,6 +195,9 @@ HYPERBOLE_CUES = re.compile(
 )
 
 
+_QUOTE_MARKS = re.compile('[`"“„«>]')
+
+
 def _quoted_spans(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _QUOTED.finditer(text)]
 
@@ -188,23 +211,33 @@ def _negated(text: str, start: int) -> bool:
     return NEGATION_CUES.search(window) is not None
 
 
-def scan(text: str) -> list[PhraseMatch]:
-    """Every phrase match in the whole of ``text``, each active, negated or quoted. No I/O."""
+def scan(text: str, forms: Sequence[str] | None = None) -> list[PhraseMatch]:
+    """Every phrase match in the whole of ``text``, each active, negated or quoted. No I/O.
+
+    ``forms``: the text's normalised forms when the caller has them (:func:`variants`).
+    """
     found: dict[str, PhraseMatch] = {}
     rank = {"active": 2, "negated": 1, "quoted": 0}
-    for norm in variants(text):
+    for norm in forms if forms is not None else variants(text):
+        hits = [
+            (m, (name, strength))
+            for name, regex, strength, triggers in _COMPILED
+            if any(t in norm for t in triggers)
+            for m in regex.finditer(norm)
+        ]
+        if not hits:
+            continue
         quoted = _quoted_spans(norm)
-        for name, regex, strength in _COMPILED:
-            for m in regex.finditer(norm):
-                if any(a <= m.start() < b for a, b in quoted):
-                    state = "quoted"
-                elif name not in _SELF_NEGATING and _negated(norm, m.start()):
-                    state = "negated"
-                else:
-                    state = "active"
-                seen = found.get(name)
-                if seen is None or rank[state] > rank[seen.state]:
-                    found[name] = PhraseMatch(name, strength, state, m.start())
+        for m, (name, strength) in hits:
+            if any(a <= m.start() < b for a, b in quoted):
+                state = "quoted"
+            elif name not in _SELF_NEGATING and _negated(norm, m.start()):
+                state = "negated"
+            else:
+                state = "active"
+            seen = found.get(name)
+            if seen is None or rank[state] > rank[seen.state]:
+                found[name] = PhraseMatch(name, strength, state, m.start())
     return sorted(found.values(), key=lambda m: m.start)
 
 
@@ -212,8 +245,8 @@ def has_active(matches: Sequence[PhraseMatch]) -> bool:
     return any(m.state == "active" for m in matches)
 
 
-def aimed_at_others(text: str) -> bool:
-    return any(OTHER_DIRECTED.search(norm) for norm in variants(text))
+def aimed_at_others(text: str, forms: Sequence[str] | None = None) -> bool:
+    return any(OTHER_DIRECTED.search(norm) for norm in (forms or variants(text)))
 
 
 def mostly_quoted(text: str) -> bool:
@@ -274,15 +307,16 @@ def assess(
     phrases: Sequence[PhraseMatch] | None = None,
 ) -> Assessment:
     """The distress level of one message (member history is the flag desk's business)."""
-    matches = tuple(scan(text) if phrases is None else phrases)
+    forms = variants(text)
+    matches = tuple(scan(text, forms) if phrases is None else phrases)
     head = prediction.distress if prediction is not None else None
     embedding = prediction.embedding if prediction is not None else None
     match = matcher.match(embedding) if matcher is not None and embedding is not None else None
     active = [m for m in matches if m.state == "active"]
-    if not active and aimed_at_others(text):
+    if not active and aimed_at_others(text, forms):
         return Assessment("none", "aimed at someone else", head, match, matches, harassment=True)
     if any(m.strength == EXPLICIT for m in active):
-        joking = any(HYPERBOLE_CUES.search(norm) for norm in variants(text))
+        joking = any(HYPERBOLE_CUES.search(norm) for norm in forms)
         phrase_level = "medium" if joking else "high"
     elif len({m.phrase for m in active}) >= 2:
         phrase_level = "high"  # two different indirect phrases in one message agree
@@ -293,7 +327,7 @@ def assess(
     else:
         phrase_level = "none"
     learned = _learned_level(head, match, thresholds)
-    if mostly_quoted(text):
+    if _QUOTE_MARKS.search(text) and mostly_quoted(text):
         learned = _cap(learned, "low")
     elif matches and not active:  # only negated or quoted phrases
         learned = _cap(learned, "medium")
