@@ -123,6 +123,8 @@ class Settings(BaseSettings):
     retrain_timezone: Zone = "UTC"
     retrain_min_labels: int = 50
     retrain_holdout: float = 0.2
+    # labelled messages held out to judge a candidate; below it no run starts, --force or not
+    retrain_min_holdout: int = Field(10, ge=1, le=100_000)
     retrain_data: str | None = None  # the original dataset folder (default: the model's own)
     retrain_epochs: int = 2
     retrain_lr: float = 3e-5

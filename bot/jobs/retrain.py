@@ -244,7 +244,15 @@ class Retrainer:
         train_all, held = holdout_split(examples, opts.holdout, opts.min_holdout)
         fresh = {e.key for e in new}
         train = [e for e in train_all if not from_checkpoint or e.key in fresh]
-        if not train or not held:
+        if len(held) < opts.min_holdout:  # --force too: a gate on 2 messages judges nothing
+            counts.update(holdout=len(held))
+            return RetrainOutcome(
+                "skipped",
+                f"only {len(held)} of {len(examples)} labelled messages can be held out to judge "
+                f"a new model, fewer than the {opts.min_holdout} needed (RETRAIN_MIN_HOLDOUT); "
+                f"label at least {2 * opts.min_holdout} messages in all",
+            )
+        if not train:
             return RetrainOutcome("skipped", "too few labelled messages to train and hold out")
         original = _resolve(opts.data) or _resolve(_meta_data(current.meta))
         if original is None:

@@ -112,3 +112,29 @@ def test_with_extra_refuses_another_scheme(goemotions_data: Path, tmp_path: Path
     wrong.write_text("i feel fine;joy\n")
     with pytest.raises(DataError, match="emotion labels"):
         with_extra(original, wrong)
+
+
+async def test_force_with_a_handful_of_labels_refuses_to_judge_on_two(store, tmp_path) -> None:
+    # Issue 16, item 15: `retrain --force` with 5 labels trained for minutes and judged on 2.
+    from bot.jobs.options import RetrainOptions
+    from bot.jobs.retrain import Retrainer
+    from bot.modelstore.registry import ModelRegistry
+
+    model_dir = Path(__file__).resolve().parents[2] / "models" / "goemotions-minilm-int8"
+    if not (model_dir / "meta.json").is_file():
+        pytest.skip("the shipped model is not in models/")
+    for i, emotion in enumerate(["joy", "anger", "sadness", "fear", "joy"]):
+        store.add_label(label(i, emotion))
+    registry = ModelRegistry(tmp_path / "models-store")
+    retrainer = Retrainer(
+        store=store,
+        registry=registry,
+        options=RetrainOptions(data=str(tmp_path / "no-data"), min_holdout=10),
+        serving_dir=lambda: registry.current_dir(model_dir),
+    )
+    outcome = await retrainer.run(trigger="now", force=True)
+    assert outcome.status == "skipped", outcome
+    assert "only 2 of 5 labelled messages can be held out" in outcome.reason
+    assert "fewer than the 10 needed (RETRAIN_MIN_HOLDOUT)" in outcome.reason
+    assert "label at least 20 messages" in outcome.reason
+    assert "run_dir" not in outcome.details
