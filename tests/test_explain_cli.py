@@ -138,3 +138,25 @@ def test_commands_are_wired_into_the_cli() -> None:
     assert args.func is explain_cli.cmd_explain
     args = build_parser().parse_args(["bench", "explain", "--n", "3"])
     assert args.func is bench_explain.cmd_bench_explain
+
+
+SHIPPED = Path(__file__).resolve().parents[1] / "models" / "goemotions-minilm-int8"
+
+
+@pytest.mark.skipif(not (SHIPPED / "model.onnx").is_file(), reason="no shipped model")
+def test_png_into_a_missing_folder_makes_it_and_an_unwritable_one_is_one_line(
+    tmp_path: Path,
+) -> None:
+    # Issue 16, item 15: `explain --png new/dir/why.png` ended in a traceback.
+    from tests.console.test_console import _cli
+
+    png = tmp_path / "new" / "dir" / "why.png"
+    made = _cli(["explain", "--threads", "1", "--png", str(png), "so happy today"], cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert f"chart written to {png}" in made.stdout
+    assert _png_size(png.read_bytes())[0] == 880
+    (tmp_path / "a-file").write_text("not a folder")
+    bad = tmp_path / "a-file" / "why.png"
+    failed = _cli(["explain", "--threads", "1", "--png", str(bad), "so happy today"], cwd=tmp_path)
+    assert failed.returncode == 2 and "Traceback" not in failed.stderr
+    assert f"error: cannot write --png {bad}" in failed.stderr

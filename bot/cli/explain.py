@@ -54,7 +54,12 @@ def cmd_explain(args: argparse.Namespace) -> int:
     if args.png:
         from bot.charts.explanation import render_explanation_png  # deferred: matplotlib
 
-        args.png.write_bytes(render_explanation_png(result, top=args.top))
+        try:  # a missing folder is made; one that cannot be written is one line
+            args.png.parent.mkdir(parents=True, exist_ok=True)
+            args.png.write_bytes(render_explanation_png(result, top=args.top))
+        except OSError as exc:
+            print(f"error: cannot write --png {args.png}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
     if args.json:
         data = result.to_dict()
         if args.png:
