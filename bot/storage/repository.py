@@ -292,9 +292,16 @@ class SqlStore:
             "labelled_by": label.labelled_by,
             "labelled_at": label.labelled_at,
         }
+        keys = ("platform", "message_id", "labelled_by")
         with self._tx(write=True) as conn:
-            new_id = conn.execute(insert(labels_t).values(**values).returning(labels_t.c.id))
-            return int(new_id.scalar_one())
+            if label.message_id is None:  # a text without a message: always a label of its own
+                new_id = conn.execute(insert(labels_t).values(**values).returning(labels_t.c.id))
+                return int(new_id.scalar_one())
+            # the same person labelling the same message again replaces their label
+            changed = ("community_id", "text", "emotion", "model_label", "labelled_at")
+            upsert(conn, labels_t, values, keys=keys, update_columns=changed)
+            match = [labels_t.c[k] == values[k] for k in keys]
+            return int(conn.execute(select(labels_t.c.id).where(*match)).scalar_one())
 
     def labels(self, *, since: datetime | None = None) -> list[HumanLabel]:
         """Human labels given at or after ``since`` (all when None), oldest first."""

@@ -150,7 +150,8 @@ class Label(Base):
     __table_args__ = (
         Index("ix_labels_labelled_at", "labelled_at"),
         Index("ix_labels_labelled_by", "platform", "labelled_by"),
-        Index("ix_labels_message", "platform", "message_id"),
+        # one label per message and labeller: labelling it again replaces the label
+        UniqueConstraint("platform", "message_id", "labelled_by"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

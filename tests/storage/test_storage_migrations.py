@@ -134,8 +134,8 @@ def test_a_failing_migration_leaves_the_database_as_it_was(db_url: str, tmp_path
     (scripts / "versions" / "0002_broken.py").write_text(
         "import sqlalchemy as sa\n"
         "from alembic import op\n"
-        "revision = '0002'\n"
-        "down_revision = '0001'\n"
+        "revision = '0099'\n"
+        f"down_revision = {head()!r}\n"
         "branch_labels = depends_on = None\n"
         "def upgrade():\n"
         "    op.create_table('half_done', sa.Column('id', sa.Integer, primary_key=True))\n"
@@ -145,8 +145,41 @@ def test_a_failing_migration_leaves_the_database_as_it_was(db_url: str, tmp_path
     )
     config = alembic_config(db_url)
     config.set_main_option("script_location", str(scripts))
-    command.upgrade(config, "0001")
+    command.upgrade(config, head())
     with pytest.raises(Exception, match="no_such_table"):
         command.upgrade(config, "head")
-    assert current(db_url) == "0001"
+    assert current(db_url) == head()
     assert _tables(db_url) == TABLES
+
+
+def test_labels_repeated_by_one_person_collapse_to_the_newest(db_url: str) -> None:
+    # Issue 16, item 15: labelling a message twice stored two rows; 0002 keeps the newest.
+    from sqlalchemy import text
+
+    upgrade(db_url, "0001")
+    engine = make_engine(db_url)
+    row = (
+        "INSERT INTO labels (platform, community_id, message_id, text, emotion, labelled_by,"
+        " labelled_at) VALUES ('p', 'g', :m, 't', :e, :by, CURRENT_TIMESTAMP)"
+    )
+    try:
+        with engine.begin() as conn:
+            for m, e, by in [("m1", "joy", "u1"), ("m1", "anger", "u1"), ("m1", "fear", "u2")]:
+                conn.execute(text(row), {"m": m, "e": e, "by": by})
+            conn.execute(text(row.replace(":m", "NULL")), {"e": "joy", "by": "u1"})
+            conn.execute(text(row.replace(":m", "NULL")), {"e": "joy", "by": "u1"})
+        upgrade(db_url)
+        with engine.connect() as conn:
+            kept = conn.execute(
+                text("SELECT message_id, labelled_by, emotion FROM labels ORDER BY id")
+            ).all()
+    finally:
+        engine.dispose()
+    assert [tuple(r) for r in kept] == [
+        ("m1", "u1", "anger"),
+        ("m1", "u2", "fear"),
+        (None, "u1", "joy"),
+        (None, "u1", "joy"),
+    ]
+    downgrade(db_url, "0001")  # and back
+    upgrade(db_url)

@@ -205,6 +205,23 @@ def test_labels_keep_text_and_filter_by_time(store: SqlStore) -> None:
     assert [x.id for x in store.labels(since=T0 + timedelta(minutes=5))] == [second]
 
 
+def test_labelling_a_message_again_replaces_the_label(store: SqlStore) -> None:
+    # Issue 16, item 15: the second label of the same message by the same person was a new row.
+    from dataclasses import replace
+
+    first = store.add_label(label(by=ANN, message_id="m1", text="so tired", minutes=0))
+    again = store.add_label(
+        replace(label(by=ANN, message_id="m1", text="so tired", minutes=5), emotion="anger")
+    )
+    other = store.add_label(label(by=BOB, message_id="m1", text="so tired", minutes=6))
+    assert again == first and other != first
+    kept = store.labels()
+    assert [(x.labelled_by, x.emotion, x.labelled_at) for x in kept] == [
+        ("u-ann", "anger", T0 + timedelta(minutes=5)),
+        ("u-bob", "sadness", T0 + timedelta(minutes=6)),
+    ]
+
+
 def test_flag_lifecycle(store: SqlStore) -> None:
     created = store.add_flag(flag(user=ANN, message_id="m1"))
     assert created.id > 0 and created.state == "open"
