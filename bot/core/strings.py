@@ -100,6 +100,7 @@ COMMAND_FAILED = (
     "Sorry, something went wrong with that command. It has been logged; try again later."
 )
 MODERATORS_ONLY = "Only moderators can use `/emotion {name}`."
+FLAG_MODERATORS_ONLY = "Only moderators can review distress flags."
 BAD_DAYS = "Please give a number of days between 1 and {max_days}."
 
 CHECK_USAGE = "Usage: `/emotion check TEXT`"

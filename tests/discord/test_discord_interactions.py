@@ -247,6 +247,6 @@ async def test_flag_buttons_refuse_non_moderators(bot: Harness) -> None:
     )
     cb, note = bot.answers(press)
     assert cb.json["type"] == 6
-    assert note.json["content"] == msgs.MODERATORS_ONLY.format(name="review")
+    assert note.json["content"] == msgs.FLAG_MODERATORS_ONLY
     assert note.flags == EPHEMERAL
     assert bot.store.get_flag(flag_id).state == "open"

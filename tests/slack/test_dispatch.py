@@ -242,7 +242,7 @@ async def test_flag_button_from_a_non_moderator_changes_nothing(bot: Harness) ->
         )
     )
     hooks = await bot.fake.wait_for("hooks", 2)
-    assert msgs.MODERATORS_ONLY.format(name="review") in hooks[-1].params["text"]
+    assert msgs.FLAG_MODERATORS_ONLY in hooks[-1].params["text"]
     await bot.fake.settle()
     assert not bot.fake.calls_to("chat.update")
     flag_id = int(action_id.split(":")[1])

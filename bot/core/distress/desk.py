@@ -151,7 +151,7 @@ async def review_flag(deps: Deps, flag_id: int, state: str, moderator: UserRef) 
     settings = await deps.community_settings(community)
     where = ChannelRef(community, settings.mod_channel_id or flag.channel_id)
     if not policy.is_moderator(moderator, settings):
-        text = msgs.MODERATORS_ONLY.format(name="review")
+        text = msgs.FLAG_MODERATORS_ONLY
         return [Reply(channel=where, text=text, private_to=moderator)]
     if state not in REVIEW_STATES:
         text = msgs.FLAG_BAD_STATE.format(state=state)
