@@ -80,3 +80,17 @@ def load_suite(path: str | Path | None = None) -> list[SuiteRow]:
             raise ValueError(f"suite line {lineno}: unknown label {label!r}")
         out.append(SuiteRow(label=label, category=category, style=style, text=text))
     return out
+
+
+# The issue's examples of what the old detector missed (already public in it): kept out of the suite
+# and the exemplars, and checked end to end through the core
+# (tests/core/test_distress_shipped_model.py).
+ISSUE_EXAMPLES = (
+    "I want to die",
+    "I can't do this anymore, I just want it all to end",
+    "everyone would be better off without me",
+    "I'm going to take all my pills tonight",
+    "nobody would even notice if I was gone",
+    "I wrote a goodbye letter to my family",
+    "I wish I was dead",
+)

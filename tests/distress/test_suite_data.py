@@ -12,6 +12,7 @@ import pytest
 
 from tests.distress.suite import (
     HEADER,
+    ISSUE_EXAMPLES,
     LABELS,
     RISK_CATEGORIES,
     SAFE_CATEGORIES,
@@ -26,15 +27,7 @@ MIN_ROWS = 340
 MIN_STYLES_PER_RISK_CATEGORY = 3
 
 # Sentences kept out of this suite because they are checked elsewhere.
-HELD_OUT = (
-    "I want to die",
-    "I can't do this anymore, I just want it all to end",
-    "everyone would be better off without me",
-    "I'm going to take all my pills tonight",
-    "nobody would even notice if I was gone",
-    "I wrote a goodbye letter to my family",
-    "I wish I was dead",
-)
+HELD_OUT = ISSUE_EXAMPLES
 
 
 def _norm(text: str) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.distress.suite import ISSUE_EXAMPLES
 from train.exemplars import (
     CATEGORY_NAMES,
     EXEMPLARS_PATH,
@@ -51,15 +52,7 @@ REQUIRED = {
 }
 
 # Held out for the end-to-end test: they must not appear, not even inside a longer exemplar.
-HELD_OUT = (
-    "I want to die",
-    "I can't do this anymore, I just want it all to end",
-    "everyone would be better off without me",
-    "I'm going to take all my pills tonight",
-    "nobody would even notice if I was gone",
-    "I wrote a goodbye letter to my family",
-    "I wish I was dead",
-)
+HELD_OUT = ISSUE_EXAMPLES
 
 
 def _rows() -> list[tuple[int, list[str]]]:
