@@ -75,6 +75,13 @@ class Deps:
             wait_s=self.options.batch_wait_s,
         )
         self._db_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="emotion-store")
+        # Long reads (summaries, /emotion channel) run beside the store thread where the store
+        # allows it, so live messages never queue behind them.
+        self._read_pool = (
+            ThreadPoolExecutor(max_workers=2, thread_name_prefix="emotion-store-read")
+            if getattr(store, "concurrent_reads", False)
+            else self._db_pool
+        )
         self.cooldowns = Cooldowns(
             member=self.options.member_cooldown, channel=self.options.channel_cooldown
         )
@@ -139,16 +146,32 @@ class Deps:
 
     async def db(self, fn: Callable[..., T], *args: Any, retry: bool = True, **kwargs: Any) -> T:
         """Run a store method in the store thread; retry once after a short pause."""
+        return await self._run(self._db_pool, fn, args, kwargs, retry=retry)
+
+    async def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a store method that only reads, beside the store thread where the store allows
+        concurrent reads (else in it); retry once after a short pause."""
+        return await self._run(self._read_pool, fn, args, kwargs, retry=True)
+
+    async def _run(
+        self,
+        pool: ThreadPoolExecutor,
+        fn: Callable[..., T],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        *,
+        retry: bool,
+    ) -> T:
         loop = asyncio.get_running_loop()
         call = partial(fn, *args, **kwargs)
         try:
-            return await loop.run_in_executor(self._db_pool, call)
+            return await loop.run_in_executor(pool, call)
         except Exception as exc:
             if not retry:
                 raise
             logger.warning("store call %s failed (%s); retrying once", _name(fn), exc)
             await asyncio.sleep(self.options.store_retry_delay_s)
-            return await loop.run_in_executor(self._db_pool, call)
+            return await loop.run_in_executor(pool, call)
 
     # --- settings and opt-outs, cached -----------------------------------------------------------
 
@@ -209,6 +232,7 @@ class Deps:
     async def aclose(self) -> None:
         await self.batcher.aclose()
         self._db_pool.shutdown(wait=True)
+        self._read_pool.shutdown(wait=True)
 
 
 def _name(fn: Callable[..., Any]) -> str:

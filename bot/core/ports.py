@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from bot.core.aggregates import PeriodStats
 from bot.core.events import ChannelRef, ChatMessage, CommunityRef, UserRef
 from bot.core.records import (
     ChannelSettings,
@@ -39,6 +40,9 @@ class Classifier(Protocol):
 class MessageStore(Protocol):
     """Persistence for everything the bot remembers. Every method is one transaction."""
 
+    # whether reads may run in threads of their own beside the one writing thread
+    concurrent_reads: bool
+
     # settings
     def community_settings(self, community: CommunityRef) -> CommunitySettings: ...
     def save_community_settings(
@@ -65,6 +69,18 @@ class MessageStore(Protocol):
         channel_id: str | None = None,
         user_id: str | None = None,
     ) -> list[StoredMessage]: ...
+    def message_stats(
+        self,
+        *,
+        platform: str,
+        community_id: str,
+        since: datetime,
+        until: datetime | None = None,
+        channel_id: str | None = None,
+        user_id: str | None = None,
+        bucket_minutes: int = 0,
+        by_channel: bool = False,
+    ) -> PeriodStats: ...
 
     # human labels
     def add_label(self, label: HumanLabel) -> int: ...

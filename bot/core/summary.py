@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from bot.core import strings as msgs
+from bot.core.aggregates import PeriodStats, in_order, label_counts, stats_from_rows
 from bot.core.events import Card, CommunityRef
 from bot.core.records import FLAG_STATES, FlagRecord, StoredMessage
 from classifier.scheme import LabelScheme
@@ -71,41 +72,46 @@ def _shares(counts: Mapping[str, int]) -> dict[str, float]:
     return {k: v / total for k, v in counts.items()} if total else {}
 
 
-def _families(rows: Sequence[StoredMessage], scheme: LabelScheme) -> Counter[str]:
-    return Counter(scheme.family.get(r.label, "other") for r in rows)
+def _families(stats: PeriodStats, scheme: LabelScheme) -> Counter[str]:
+    """Messages per family, families in the order they first appear."""
+    out: Counter[str] = Counter()
+    for g in in_order(stats.labels):
+        out[scheme.family.get(g.label, "other")] += g.count
+    return out
+
+
+def _by_channel(stats: PeriodStats, scheme: LabelScheme) -> dict[str, tuple[int, int]]:
+    """Channel -> (messages, negative messages), channels in the order they first appear."""
+    out: dict[str, tuple[int, int]] = {}
+    for g in in_order(stats.channels):
+        n, negative = out.get(str(g.key), (0, 0))
+        bad = g.count if scheme.family.get(g.label) == "negative" else 0
+        out[str(g.key)] = (n + g.count, negative + bad)
+    return out
 
 
 def _channel_moves(
-    rows: Sequence[StoredMessage],
-    prev: Sequence[StoredMessage],
+    stats: PeriodStats,
+    prev: PeriodStats,
     scheme: LabelScheme,
     min_group: int,
     names: Mapping[str, str],
 ) -> tuple[tuple[ChannelMove, ...], int]:
-    def by_channel(items: Sequence[StoredMessage]) -> dict[str, list[StoredMessage]]:
-        out: dict[str, list[StoredMessage]] = defaultdict(list)
-        for r in items:
-            out[r.channel_id].append(r)
-        return out
-
-    def negative_share(items: list[StoredMessage]) -> float:
-        return sum(1 for r in items if scheme.family.get(r.label) == "negative") / len(items)
-
-    now, before = by_channel(rows), by_channel(prev)
+    now, before = _by_channel(stats, scheme), _by_channel(prev, scheme)
     moves, hidden = [], 0
-    for channel_id, items in now.items():
-        if len({r.user_id for r in items}) < min_group:
+    for channel_id, (count, negative) in now.items():
+        if stats.channel_members.get(channel_id, 0) < min_group:
             hidden += 1
             continue
-        old = before.get(channel_id, [])
-        old_ok = bool(old) and len({r.user_id for r in old}) >= min_group
+        old = before.get(channel_id)
+        old_ok = old is not None and prev.channel_members.get(channel_id, 0) >= min_group
         moves.append(
             ChannelMove(
                 channel_id=channel_id,
                 name=names.get(channel_id, channel_id),
-                messages=len(items),
-                negative_share=negative_share(items),
-                prev_negative_share=negative_share(old) if old_ok else None,
+                messages=count,
+                negative_share=negative / count,
+                prev_negative_share=old[1] / old[0] if old is not None and old_ok else None,
             )
         )
     moves.sort(
@@ -114,14 +120,13 @@ def _channel_moves(
     return tuple(moves[:TOP_CHANNELS]), hidden
 
 
-def _by_weekday(
-    rows: Sequence[StoredMessage], scheme: LabelScheme, tz: tzinfo
-) -> dict[int, dict[str, int]]:
+def _by_weekday(stats: PeriodStats, scheme: LabelScheme, tz: tzinfo) -> dict[int, dict[str, int]]:
     by_weekday: dict[int, dict[str, int]] = {d: {} for d in range(7)}
-    for r in rows:
-        day = by_weekday[r.sent_at.astimezone(tz).weekday()]
-        fam = scheme.family.get(r.label, "other")
-        day[fam] = day.get(fam, 0) + 1
+    for g in in_order(stats.buckets):
+        assert isinstance(g.key, datetime)
+        day = by_weekday[g.key.astimezone(tz).weekday()]
+        fam = scheme.family.get(g.label, "other")
+        day[fam] = day.get(fam, 0) + g.count
     return by_weekday
 
 
@@ -139,25 +144,52 @@ def build_summary(
     channel_names: Mapping[str, str] | None = None,
 ) -> WeeklySummary:
     """Aggregate one period (``rows``) against the one before it (``prev_rows``)."""
+    return summary_from_stats(
+        community=community,
+        start=start,
+        end=end,
+        stats=stats_from_rows(rows),
+        prev=stats_from_rows(prev_rows),
+        flags=flags,
+        scheme=scheme,
+        min_group_size=min_group_size,
+        timezone=timezone,
+        channel_names=channel_names,
+    )
+
+
+def summary_from_stats(
+    *,
+    community: CommunityRef,
+    start: datetime,
+    end: datetime,
+    stats: PeriodStats,
+    prev: PeriodStats,
+    flags: Sequence[FlagRecord],
+    scheme: LabelScheme,
+    min_group_size: int,
+    timezone: str | tzinfo = "UTC",
+    channel_names: Mapping[str, str] | None = None,
+) -> WeeklySummary:
+    """The summary of one period's aggregates (``stats``) against the period before (``prev``):
+    the same result as :func:`build_summary` on the rows they were counted from."""
     tz = ZoneInfo(timezone) if isinstance(timezone, str) else timezone
-    members = len({r.user_id for r in rows})
-    prev_members = len({r.user_id for r in prev_rows})
     hidden = WeeklySummary(
         community=community,
         start=start,
         end=end,
         min_group_size=min_group_size,
-        messages=len(rows),
-        prev_messages=len(prev_rows),
-        members=members,
-        prev_members=prev_members,
+        messages=stats.messages,
+        prev_messages=prev.messages,
+        members=stats.members,
+        prev_members=prev.members,
         hidden=True,
         flags=dict(Counter(f.state for f in flags)),
     )
-    if members < min_group_size:
+    if stats.members < min_group_size:
         return hidden
-    prev_ok = prev_members >= min_group_size
-    emotions = _shares(Counter(r.label for r in rows))
+    prev_ok = prev.members >= min_group_size
+    emotions = _shares(label_counts(stats.labels))
     ranked = sorted(emotions.items(), key=lambda kv: -kv[1])
     top = dict(ranked[:TOP_EMOTIONS])
     family_emotions: dict[str, dict[str, float]] = defaultdict(dict)
@@ -166,17 +198,17 @@ def build_summary(
         if len(family_emotions[fam]) < TOP_PER_FAMILY:
             family_emotions[fam][label] = share
     channels, hidden_channels = _channel_moves(
-        rows, prev_rows, scheme, min_group_size, channel_names or {}
+        stats, prev, scheme, min_group_size, channel_names or {}
     )
     return replace(
         hidden,
         hidden=False,
-        families=_shares(_families(rows, scheme)),
-        prev_families=_shares(_families(prev_rows, scheme)) if prev_ok else {},
+        families=_shares(_families(stats, scheme)),
+        prev_families=_shares(_families(prev, scheme)) if prev_ok else {},
         emotions=top,
         family_emotions=dict(family_emotions),
-        by_weekday=_by_weekday(rows, scheme, tz),
-        prev_by_weekday=_by_weekday(prev_rows, scheme, tz) if prev_ok else {},
+        by_weekday=_by_weekday(stats, scheme, tz),
+        prev_by_weekday=_by_weekday(prev, scheme, tz) if prev_ok else {},
         channels=channels,
         hidden_channels=hidden_channels,
     )

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from bot.core.aggregates import PeriodStats, bucket_minutes
 from bot.core.deps import Deps
 from bot.core.events import Card, CommunityRef
-from bot.core.summary import WeeklySummary, build_summary, summary_card
+from bot.core.summary import WeeklySummary, summary_card, summary_from_stats
 
 logger = logging.getLogger(__name__)
 
@@ -26,26 +29,38 @@ async def weekly_summary(
     start = start or end - timedelta(days=7)
     prev_start = start - (end - start)
     settings = await deps.community_settings(community)
+    tz = ZoneInfo(settings.timezone)
+    minutes = bucket_minutes(tz, prev_start, end)
     platform, cid = community.platform, community.id
     store = deps.store
-    rows = await deps.db(
-        store.messages, platform=platform, community_id=cid, since=start, until=end
+
+    def period(since: datetime, until: datetime) -> Awaitable[PeriodStats]:
+        return deps.read(
+            store.message_stats,
+            platform=platform,
+            community_id=cid,
+            since=since,
+            until=until,
+            bucket_minutes=minutes,
+            by_channel=True,
+        )
+
+    stats, prev, flags = await asyncio.gather(
+        period(start, end),
+        period(prev_start, start),
+        deps.read(store.flags, platform=platform, community_id=cid, since=start, until=end),
     )
-    prev = await deps.db(
-        store.messages, platform=platform, community_id=cid, since=prev_start, until=start
-    )
-    flags = await deps.db(store.flags, platform=platform, community_id=cid, since=start, until=end)
     names = {c: n for (p, i, c), n in deps.channel_names.items() if (p, i) == (platform, cid)}
-    summary = build_summary(
+    summary = summary_from_stats(
         community=community,
         start=start,
         end=end,
-        rows=rows,
-        prev_rows=prev,
+        stats=stats,
+        prev=prev,
         flags=flags,
         scheme=deps.scheme,
         min_group_size=settings.min_group_size,
-        timezone=settings.timezone,
+        timezone=tz,
         channel_names=names,
     )
     png = None

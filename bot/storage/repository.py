@@ -37,7 +37,9 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import StaticPool
 
+from bot.core.aggregates import PeriodStats
 from bot.core.events import ChannelRef, ChatMessage, CommunityRef, UserRef
 from bot.core.records import (
     FLAG_STATES,
@@ -47,7 +49,7 @@ from bot.core.records import (
     HumanLabel,
     StoredMessage,
 )
-from bot.storage import convert, privacy
+from bot.storage import convert, privacy, stats
 from bot.storage.engine import BEGIN_OPTION
 from bot.storage.tables import (
     Channel,
@@ -86,6 +88,9 @@ class SqlStore:
         self.engine = engine
         self._writer = engine.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
         self._clock = clock
+        # Reads may run on connections of their own beside the writer (SQLite in WAL mode and
+        # PostgreSQL), except on an in-memory SQLite database: its one connection is shared.
+        self.concurrent_reads = not isinstance(engine.pool, StaticPool)
 
     # --- transactions ----------------------------------------------------------------------------
 
@@ -278,6 +283,34 @@ class SqlStore:
         with self._tx(write=False) as conn:
             rows = conn.execute(query.order_by(c.sent_at, c.id)).all()
         return [convert.to_message(r) for r in rows]
+
+    def message_stats(
+        self,
+        *,
+        platform: str,
+        community_id: str,
+        since: datetime,
+        until: datetime | None = None,
+        channel_id: str | None = None,
+        user_id: str | None = None,
+        bucket_minutes: int = 0,
+        by_channel: bool = False,
+    ) -> PeriodStats:
+        """Counts of the messages sent in ``[since, until)``, aggregated in SQL
+        (:mod:`bot.storage.stats`): per label, and per UTC bucket of ``bucket_minutes`` (60 or 15)
+        and per channel when asked."""
+        with self._tx(write=False) as conn:
+            return stats.period_stats(
+                conn,
+                platform=platform,
+                community_id=community_id,
+                since=since,
+                until=until,
+                channel_id=channel_id,
+                user_id=user_id,
+                bucket_minutes=bucket_minutes,
+                by_channel=by_channel,
+            )
 
     # --- human labels --------------------------------------------------------------------------
 

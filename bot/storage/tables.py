@@ -124,7 +124,15 @@ class Message(Base):
             ["members.platform", "members.platform_id"],
             ondelete="CASCADE",
         ),
-        Index("ix_messages_community_sent_at", "platform", "community_id", "sent_at"),
+        # summaries and /emotion channel read only these indexes (GROUP BY in SQL)
+        Index(
+            "ix_messages_community_sent_at_cover",
+            *("platform", "community_id", "sent_at", "channel_id", "user_id", "label"),
+        ),
+        Index(
+            "ix_messages_channel_sent_at_cover",
+            *("platform", "community_id", "channel_id", "sent_at", "user_id", "label"),
+        ),
         Index("ix_messages_author_sent_at", "platform", "user_id", "sent_at"),
         Index("ix_messages_sent_at", "sent_at"),
     )

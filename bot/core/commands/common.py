@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Sequence
 
 from bot.core import strings as msgs
 from bot.core.events import Action, Card, CommandRequest, Reply
-from bot.core.records import StoredMessage
 from bot.core.summary import FAMILY_ORDER
 from classifier.scheme import LabelScheme
 
@@ -40,15 +38,18 @@ def parse_days(req: CommandRequest, default: int, max_days: int) -> int | None:
     return days if 1 <= days <= max_days else None
 
 
-def mood_fields(rows: Sequence[StoredMessage], scheme: LabelScheme) -> tuple[tuple[str, str], ...]:
-    """Family mix with bars, then the top emotions: the body of ``me`` and ``channel``."""
-    families = Counter(scheme.family.get(r.label, "other") for r in rows)
-    total = len(rows)
+def mood_fields(labels: Counter[str], scheme: LabelScheme) -> tuple[tuple[str, str], ...]:
+    """Family mix with bars, then the top emotions: the body of ``me`` and ``channel``.
+    ``labels``: messages per label, labels in the order they first appear."""
+    families: Counter[str] = Counter()
+    for label, n in labels.items():
+        families[scheme.family.get(label, "other")] += n
+    total = sum(labels.values())
     mix = "\n".join(
         f"{msgs.FAMILY_NAMES[f]:<16} {bar(families[f] / total)} {round(100 * families[f] / total)}%"
         for f in FAMILY_ORDER
         if families.get(f)
     )
-    top = Counter(r.label for r in rows).most_common(5)
+    top = labels.most_common(5)
     finer = ", ".join(f"{label} {round(100 * n / total)}%" for label, n in top)
     return ((msgs.SUMMARY_MIX, mix), (msgs.SUMMARY_FINER, finer))

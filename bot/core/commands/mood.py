@@ -7,6 +7,7 @@ import logging
 from datetime import timedelta
 
 from bot.core import strings as msgs
+from bot.core.aggregates import label_counts
 from bot.core.commands.common import mood_fields, parse_days, reply
 from bot.core.deps import Deps
 from bot.core.events import Action, Card, CommandRequest
@@ -21,20 +22,20 @@ async def cmd_me(deps: Deps, req: CommandRequest) -> list[Action]:
     if days is None:
         return reply(req, msgs.BAD_DAYS.format(max_days=deps.options.max_days))
     community = req.channel.community
-    rows = await deps.db(
-        deps.store.messages,
+    stats = await deps.read(
+        deps.store.message_stats,
         platform=community.platform,
         community_id=community.id,
         user_id=req.user.id,
         since=deps.clock() - timedelta(days=days),
     )
     note = msgs.OPTED_OUT_NOTE if await deps.is_opted_out(req.user) else ""
-    if not rows:
+    if not stats.messages:
         return reply(req, " ".join(filter(None, [msgs.ME_EMPTY.format(days=days), note])))
     card = Card(
         title=msgs.ME_TITLE.format(days=days),
         body=note,
-        fields=mood_fields(rows, deps.scheme),
+        fields=mood_fields(label_counts(stats.labels), deps.scheme),
         footer=msgs.ME_FOOTER,
     )
     return reply(req, card=card)
@@ -46,16 +47,16 @@ async def cmd_channel(deps: Deps, req: CommandRequest) -> list[Action]:
         return reply(req, msgs.BAD_DAYS.format(max_days=deps.options.max_days))
     community = req.channel.community
     settings = await deps.community_settings(community)
-    rows = await deps.db(
-        deps.store.messages,
+    stats = await deps.read(
+        deps.store.message_stats,
         platform=community.platform,
         community_id=community.id,
         channel_id=req.channel.id,
         since=deps.clock() - timedelta(days=days),
     )
-    if not rows:
+    if not stats.messages:
         return reply(req, msgs.CHANNEL_EMPTY.format(days=days))
-    members = len({r.user_id for r in rows})
+    members = stats.members
     if members < settings.min_group_size:
         logger.info(
             "channel %s: %d members < %d, mood hidden",
@@ -66,7 +67,7 @@ async def cmd_channel(deps: Deps, req: CommandRequest) -> list[Action]:
         return reply(req, msgs.CHANNEL_HIDDEN.format(days=days, min_group=settings.min_group_size))
     card = Card(
         title=msgs.CHANNEL_TITLE.format(channel=req.channel.name or req.channel.id, days=days),
-        fields=mood_fields(rows, deps.scheme),
-        footer=msgs.CHANNEL_FOOTER.format(messages=len(rows), members=members),
+        fields=mood_fields(label_counts(stats.labels), deps.scheme),
+        footer=msgs.CHANNEL_FOOTER.format(messages=stats.messages, members=members),
     )
     return reply(req, card=card)
