@@ -1,5 +1,5 @@
-"""``emotion-bot bench model | core | explain | variants | distress``: the measurement programs of
-:mod:`bot.bench`, with their arguments."""
+"""``emotion-bot bench model | core | explain | variants | distress | summary``: the measurement
+programs of :mod:`bot.bench`, with their arguments."""
 
 from __future__ import annotations
 
@@ -24,6 +24,36 @@ def register(sub: Any) -> None:
     _explain(bench)
     _variants(bench)
     _distress(bench)
+    _summary(bench)
+
+
+def _summary(bench: Any) -> None:
+    p = bench.add_parser(
+        "summary",
+        help="the weekly summary and /emotion channel over many seeded rows, live messages too",
+    )
+    p.add_argument("--rows", type=int, default=100_000, help="messages seeded (default 100000)")
+    p.add_argument("--weeks", type=int, default=2, help="weeks the rows span (default 2)")
+    p.add_argument("--channels", type=int, default=8, help="channels (default 8)")
+    p.add_argument("--members", type=int, default=300, help="members (default 300)")
+    p.add_argument("--timezone", default="UTC", help="the community's time zone (default UTC)")
+    p.add_argument(
+        "--live-interval-ms",
+        type=float,
+        default=10.0,
+        help="a live message every this many ms while the summary runs (default 10)",
+    )
+    p.add_argument("--database-url", help="an empty database to seed (default: a temporary file)")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--json", action="store_true", help="only the final JSON line")
+    p.set_defaults(func=_cmd_summary)
+
+
+@guard
+def _cmd_summary(args: argparse.Namespace) -> int:
+    from bot.bench import summary  # deferred: builds the core and the store (SQLAlchemy)
+
+    return summary.run_summary_bench(args)
 
 
 def _distress(bench: Any) -> None:

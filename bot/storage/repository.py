@@ -30,7 +30,7 @@ Behaviour worth knowing:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, cast
@@ -222,6 +222,37 @@ class SqlStore:
             upsert(
                 conn, messages_t, values, keys=("platform", "message_id"), update_columns=replaced
             )
+
+    def insert_messages(self, rows: Iterable[StoredMessage], *, chunk: int = 10_000) -> int:
+        """Bulk-insert classified messages (seeding, imports): plain inserts, one transaction per
+        ``chunk`` rows; their channels and members must exist already. Returns rows inserted."""
+        now, count = self._clock(), 0
+        batch: list[dict[str, Any]] = []
+        for r in rows:
+            batch.append(
+                {
+                    "platform": r.platform,
+                    "message_id": r.message_id,
+                    "community_id": r.community_id,
+                    "channel_id": r.channel_id,
+                    "user_id": r.user_id,
+                    "sent_at": r.sent_at,
+                    "label": r.label,
+                    "labels": list(r.labels),
+                    "scores": r.scores,
+                    "model_version": r.model_version,
+                    "stored_at": now,
+                }
+            )
+            if len(batch) >= chunk:
+                count += self._insert_batch(batch)
+                batch = []
+        return count + (self._insert_batch(batch) if batch else 0)
+
+    def _insert_batch(self, batch: list[dict[str, Any]]) -> int:
+        with self._tx(write=True) as conn:
+            conn.execute(insert(messages_t), batch)
+        return len(batch)
 
     def highest_numbered_id(self, platform: str, prefix: str) -> int:
         """The largest N of the message ids ``{prefix}N`` that ``platform`` has stored (in

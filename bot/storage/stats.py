@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from typing import cast as type_cast
 
-from sqlalchemy import Connection, Integer, Table, and_, cast, extract, func, select
+from sqlalchemy import Connection, Integer, Table, cast, extract, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.core.aggregates import LabelGroup, PeriodStats, merge_labels
@@ -120,11 +120,13 @@ def _label_groups(
         .subquery("g")
     )
     g, m = groups.c, messages_t.alias("m")
-    # back to the group's rows at its first instant (the same bucket, as the same time)
+    # back to the group's rows at its first instant (so in the same bucket)
     same = [*f.same_rows(m.c), m.c.sent_at == g.first_at, m.c.label == g.label]
     if by_channel:
         same.append(m.c.channel_id == g.k0)
-    query = select(*g, func.min(m.c.id)).join(m, and_(*same)).group_by(*g)
+    # a correlated subquery, so that the database starts from the groups (an index lookup each)
+    first_id = select(func.min(m.c.id)).where(*same).scalar_subquery()
+    query = select(*g, first_id)
     out = []
     for row in conn.execute(query):
         *parts, label, n, first_at, first_id = row
