@@ -155,6 +155,7 @@ def test_retrain_now_from_the_command_line(
     skipped = json.loads(capsys.readouterr().out)
     assert skipped["status"] == "skipped" and "fewer than the 50 needed" in skipped["reason"]
 
+    monkeypatch.setenv("RETRAIN_MIN_HOLDOUT", "2")  # 12 labels: enough to hold out 2
     assert _cli(["retrain", "--now", "--force", *common]) == 1
     failed = json.loads(capsys.readouterr().out)
     assert failed["status"] == "failed" and failed["failure"] == "no_data"

@@ -102,7 +102,7 @@ def test_bench_variants_compares_the_run_folders(
 
     # Message by message on one thread: every model timed every message once per round.
     args = parser.parse_args(
-        ["variants", *map(str, folders), *options, "--turns", "message", "--threads", "1"]
+        ["bench", "variants", *map(str, folders), *options, "--turns", "message", "--threads", "1"]
     )
     assert args.func(args) == 0
     paired = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
