@@ -9,8 +9,9 @@ Both run in one process on the same inputs, with the served model:
   lines, ``suite_false_flag_rate`` on its hard negatives, and recall per C-SSRS category;
 - XSTest's safe prompts that sound violent (``xstest_false_flag_rate``);
 - ``p50_ms_added``: the median extra time per message of the distress path over emotion-only
-  classification, measured in turns on the same messages: the same int8 model cut down to its
-  emotion output (``onnx.utils.extract_model``) against the served graph plus the detector.
+  classification: the same int8 model cut down to its emotion output (``onnx.utils.extract_model``)
+  against the served graph plus the detector, on the same message one after the other (alternating
+  which goes first), as the median of the paired differences.
 
 A message "flags" when it is high confidence on its own (a member with no history): for the new
 detector the ``high`` level at the chosen sensitivity, for today's detector its 0.7 threshold.
@@ -123,20 +124,19 @@ def _timings(model_dir: Path, texts: list[str], cache: Path) -> float:
     for text in texts[:20]:
         full.predict([text])
         plain.predict([text])
+    # Message by message, alternating which goes first: a drift in the machine's speed lands on
+    # both alike, and the median of the paired differences is what the distress path adds.
     added: list[float] = []
-    for start in range(0, len(texts), 50):  # take turns, 50 messages at a time
-        chunk = texts[start : start + 50]
-        t_plain, t_full = [], []
-        for text in chunk:
+    for i, text in enumerate(texts):
+        order = (plain, full) if i % 2 else (full, plain)
+        took: dict[int, float] = {}
+        for model in order:
             t0 = time.perf_counter()
-            plain.predict([text])
-            t_plain.append(time.perf_counter() - t0)
-        for text in chunk:
-            t0 = time.perf_counter()
-            [pred] = full.predict([text])
-            assess(text, pred, matcher, thresholds)
-            t_full.append(time.perf_counter() - t0)
-        added.append((statistics.median(t_full) - statistics.median(t_plain)) * 1000)
+            [pred] = model.predict([text])
+            if model is full:
+                assess(text, pred, matcher, thresholds)
+            took[id(model)] = time.perf_counter() - t0
+        added.append((took[id(full)] - took[id(plain)]) * 1000)
     return round(statistics.median(added), 4)
 
 

@@ -26,7 +26,7 @@ from tests.golden.run import (
 
 HERE = Path(__file__).resolve().parent
 COMMANDS = [tuple(line.split()) for line in (HERE / "help-commands.txt").read_text().splitlines()]
-RECORDED_MODEL = "goemotions-minilm-l3-int8-20261123-d63c7501"
+RECORDED_MODEL = "goemotions-minilm-l3-int8-20261202-23157cda"
 
 
 def golden(name: str) -> str:
