@@ -34,7 +34,7 @@ def empathy_prompt(name: str, key: str) -> str:
     return f"{variant.format(name=name or 'there')}\n{EMPATHY_FOOTER}"
 
 
-EMPATHY_RESOURCES = "If things feel like too much right now, you can talk to someone: {resources}"
+EMPATHY_RESOURCES = "If things feel like too much, talking to someone can help. {resources}"
 
 # --- crisis resources and distress flags ---------------------------------------------------------
 
