@@ -72,6 +72,24 @@ def init_prior_bias(model: nn.Module, targets: np.ndarray) -> None:
         head.bias.copy_(torch.as_tensor(np.log(prior / (1 - prior)), dtype=head.bias.dtype))
 
 
+def optimizer_and_schedule(model: nn.Module, config: TrainConfig, total_steps: int) -> Any:
+    """AdamW (no weight decay on biases and LayerNorm weights) with linear warm-up and decay."""
+    no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
+    params = [
+        {
+            "params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
+            "weight_decay": config.weight_decay,
+        },
+        {
+            "params": [p for n, p in model.named_parameters() if n.endswith(no_decay)],
+            "weight_decay": 0.0,
+        },
+    ]
+    optimizer = torch.optim.AdamW(params, lr=config.lr)
+    warmup = int(config.warmup_ratio * total_steps)
+    return optimizer, get_linear_schedule_with_warmup(optimizer, warmup, total_steps)
+
+
 def class_weights(targets: np.ndarray, k: int, how: str) -> torch.Tensor | None:
     """Per-class loss weights for single-label training (see ``TrainConfig.class_weighting``)."""
     if how == "none":
@@ -132,19 +150,7 @@ def fine_tune(config: TrainConfig, train: Split, validation: Split) -> dict[str,
     steps_per_epoch = math.ceil(len(train_ids) / config.batch_size)
     total = steps_per_epoch * config.epochs
 
-    no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
-    params = [
-        {
-            "params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
-            "weight_decay": config.weight_decay,
-        },
-        {
-            "params": [p for n, p in model.named_parameters() if n.endswith(no_decay)],
-            "weight_decay": 0.0,
-        },
-    ]
-    optimizer = torch.optim.AdamW(params, lr=config.lr)
-    schedule = get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * total), total)
+    optimizer, schedule = optimizer_and_schedule(model, config, total)
     loss_fn = _loss_fn(config, train)
     targets = torch.tensor(train.targets, dtype=torch.float32 if multi else torch.long)
 

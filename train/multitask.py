@@ -34,7 +34,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 from tqdm.auto import tqdm
-from transformers import AutoModel, AutoTokenizer, get_linear_schedule_with_warmup
+from transformers import AutoModel, AutoTokenizer
 
 from train import distill
 from train.base import resolve_base
@@ -51,7 +51,7 @@ from train.distress_data import (
 )
 from train.ema import WeightEMA
 from train.exemplars import load_exemplars
-from train.finetune import load_base, seed_everything
+from train.finetune import load_base, optimizer_and_schedule, seed_everything
 from train.heads import MultiHead, has_heads, hidden_size, load_head, mean_pool
 from train.metrics import headline, metrics_for, tune_thresholds
 
@@ -199,19 +199,7 @@ def fine_tune_multitask(
     lengths = [len(x) for x in ids]
     steps_per_epoch = math.ceil(n / config.batch_size)
     total = steps_per_epoch * config.epochs
-    no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
-    params = [
-        {
-            "params": [p for name, p in net.named_parameters() if not name.endswith(no_decay)],
-            "weight_decay": config.weight_decay,
-        },
-        {
-            "params": [p for name, p in net.named_parameters() if name.endswith(no_decay)],
-            "weight_decay": 0.0,
-        },
-    ]
-    optimizer = torch.optim.AdamW(params, lr=config.lr)
-    schedule = get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * total), total)
+    optimizer, schedule = optimizer_and_schedule(net, config, total)
     ema = WeightEMA(net, config.ema_decay) if config.ema_decay else None
     log_path = out / "train_log.jsonl"
     best: dict[str, Any] = {"score": -1.0}
