@@ -21,24 +21,26 @@ Only counts and rates are printed: the texts are people's words about their wors
 from __future__ import annotations
 
 import argparse
+import csv
 import json
+import shutil
 import statistics
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import classifier
 from bot.bench import distress_baseline
-from bot.config import REPO_ROOT
+from bot.config import DEFAULT_MODEL_DIR, REPO_ROOT
 from bot.core.distress.detector import SENSITIVITIES, Thresholds, assess
+from classifier.exemplars import ExemplarMatcher
 
 DEFAULT_SHARED = REPO_ROOT.parent / "shared" / "data"
 SUITE = REPO_ROOT / "tests" / "distress" / "suite.tsv"
 
 
 def _read_suite(path: Path) -> list[tuple[bool, str, str]]:
-    import csv
-
     with path.open(encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
         return [(r["label"] == "risk", r["category"], r["text"]) for r in reader]
@@ -50,8 +52,6 @@ def _goemotions_dev(folder: Path) -> list[str]:
 
 
 def _patil_held_out(folder: Path) -> list[tuple[int, str]]:
-    import csv
-
     split = json.loads((REPO_ROOT / "train" / "distress_split.json").read_text())["rows"]
     held = set(split["held_out"])
     with (folder / "patil-cssrs-2024" / "posts.csv").open(newline="", encoding="utf-8") as fh:
@@ -63,8 +63,6 @@ def _patil_held_out(folder: Path) -> list[tuple[int, str]]:
 
 
 def _xstest_safe(folder: Path) -> list[str]:
-    import csv
-
     with (folder / "xstest" / "xstest_prompts.csv").open(newline="", encoding="utf-8") as fh:
         return [r["prompt"] for r in csv.DictReader(fh) if r["label"] == "safe"]
 
@@ -73,9 +71,6 @@ class _Detectors:
     """Both detectors over one model's predictions (predicted once per text, in batches)."""
 
     def __init__(self, model_dir: Path, sensitivity: str) -> None:
-        import classifier
-        from classifier.exemplars import ExemplarMatcher
-
         self.model = classifier.load(model_dir)
         self.matcher = ExemplarMatcher.load(model_dir)
         self.thresholds = Thresholds.from_meta(self.model.artifact.meta, sensitivity)
@@ -100,16 +95,11 @@ def _rate(flags: list[bool]) -> float:
 
 def _timings(model_dir: Path, texts: list[str], cache: Path) -> float:
     """Median per-message ms added by the distress path over emotion-only classification."""
-    import onnx.utils
-
-    import classifier
-    from classifier.exemplars import ExemplarMatcher
+    import onnx.utils  # deferred: onnx comes with the optional [train] extra
 
     cache.mkdir(parents=True, exist_ok=True)
     emotion_only = cache / "model-emotion-only"
     if not (emotion_only / "model.onnx").exists():
-        import shutil
-
         shutil.copytree(model_dir, emotion_only, dirs_exist_ok=True)
         onnx.utils.extract_model(
             str(model_dir / "model.onnx"),
@@ -216,8 +206,6 @@ def run_distress_bench(args: argparse.Namespace) -> int:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from bot.config import DEFAULT_MODEL_DIR
-
     p.add_argument("--model", default=str(DEFAULT_MODEL_DIR), help="model folder (the served one)")
     p.add_argument(
         "--data", default=str(DEFAULT_SHARED), help="folder with goemotions/ and distress/"
