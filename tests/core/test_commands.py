@@ -183,7 +183,8 @@ async def test_flag_review_updates_the_card_and_the_store(chat, store):
     assert stored is not None and (stored.state, stored.reviewed_by) == ("false_alarm", "mia")
     [bad] = await chat.service.on_flag_review(flag.flag_id, "deleted", MOD)
     assert "Unknown review state" in bad.text
-    assert await chat.service.on_flag_review(999, "resolved", MOD) == []
+    [unknown] = await chat.service.on_flag_review(999, "resolved", MOD)
+    assert isinstance(unknown, Reply) and "#999" in unknown.text
 
 
 async def test_summary_on_demand(chat, clock):

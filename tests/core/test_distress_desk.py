@@ -4,7 +4,7 @@ with crisis resources. (The fake classifier has no distress head: phrases alone 
 
 from __future__ import annotations
 
-from bot.core.events import DistressFlag, EmpathyPrompt
+from bot.core.events import DistressFlag, EmpathyPrompt, Reply
 from bot.core.records import CommunitySettings
 from tests.core.conftest import COMMUNITY, EPOCH, member
 
@@ -58,3 +58,10 @@ async def test_medium_risk_gets_a_private_prompt_with_crisis_resources(chat, sto
     assert isinstance(prompt, EmpathyPrompt) and prompt.user == ALICE
     assert prompt.mode == "dm"  # never a thread others can read
     assert "116 123" in prompt.text
+
+
+async def test_reviewing_an_unknown_flag_gets_a_private_answer(chat):
+    mod = member("mo", mod=True)
+    [answer] = await chat.service.on_flag_review(4242, "resolved", mod)
+    assert isinstance(answer, Reply) and answer.private_to == mod
+    assert "#4242" in answer.text

@@ -146,7 +146,11 @@ async def review_flag(deps: Deps, flag_id: int, state: str, moderator: UserRef) 
     flag = await deps.db(deps.store.get_flag, flag_id)
     if flag is None:
         logger.warning("review of unknown flag #%d by %s", flag_id, moderator.id)
-        return []
+        # No flag, so no community to name: the adapters answer a private reply on the
+        # interaction (button or command) the moderator used.
+        nowhere = ChannelRef(CommunityRef(moderator.platform, ""), "")
+        text = msgs.FLAG_NOT_FOUND.format(flag_id=flag_id)
+        return [Reply(channel=nowhere, text=text, private_to=moderator)]
     community = CommunityRef(flag.platform, flag.community_id)
     settings = await deps.community_settings(community)
     where = ChannelRef(community, settings.mod_channel_id or flag.channel_id)
