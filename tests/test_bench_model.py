@@ -101,3 +101,11 @@ def test_bench_model_on_a_fresh_clone_uses_the_weights_shipped_with_the_model(
     assert summary["torch_p50_ms"] > 0 and summary["fp32_p50_ms"] > 0
     twin = tmp_path / "runs" / "bench-model" / meta["version"] / "model-fp32" / "model.onnx"
     assert twin.exists()
+
+
+def test_bench_model_without_its_data_says_so_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["bench", "model", "--data", str(tmp_path / "nowhere"), "--json"]) == 2
+    err = capsys.readouterr().err
+    assert "--data" in err and "Traceback" not in err

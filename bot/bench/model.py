@@ -174,7 +174,7 @@ def _median_row(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def run_model_bench(args: argparse.Namespace) -> int:
-    from train.data import load_split  # deferred: train is the optional [train] extra
+    from train.data import DataError, load_split  # deferred: the optional [train] extra
 
     int8 = Path(args.model or load_settings().model_dir)
     run = _run_of(int8)
@@ -184,7 +184,11 @@ def run_model_bench(args: argparse.Namespace) -> int:
     ckpt = args.torch or (shipped if shipped.exists() else run / "checkpoint")
     fp32 = args.fp32 or (_fp32_twin(int8) if shipped.exists() else run / "model-fp32")
     data = args.data or str(DEFAULT_DATA_DIR)
-    texts = load_split(data, "test").texts[: args.messages]
+    try:
+        texts = load_split(data, "test").texts[: args.messages]
+    except DataError as exc:
+        print(f"bench model: {exc}; pass --data DIR (a dair-ai/emotion folder)", file=sys.stderr)
+        return 2
     engines = {"int8": int8, "fp32": fp32, "torch": ckpt}
     rounds = max(1, getattr(args, "rounds", 1))
     errors: dict[str, str] = {}
