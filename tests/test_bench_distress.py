@@ -38,3 +38,11 @@ def test_bench_distress_prints_both_detectors_side_by_side(
     assert isinstance(report["p50_ms_added"], float)
     assert report["n"]["chat"] == 300 and report["n"]["suite"] >= 340
     assert (tmp_path / "model-emotion-only" / "model.onnx").exists()
+
+
+def test_bench_distress_without_its_data_says_so_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["bench", "distress", "--data", str(tmp_path), "--json"]) == 2
+    err = capsys.readouterr().err
+    assert "--data" in err and "Traceback" not in err

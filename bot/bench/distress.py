@@ -25,6 +25,7 @@ import csv
 import json
 import shutil
 import statistics
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -133,6 +134,11 @@ def _timings(model_dir: Path, texts: list[str], cache: Path) -> float:
 def run_distress_bench(args: argparse.Namespace) -> int:
     shared = Path(args.data)
     model_dir = Path(args.model)
+    needed = [shared / "goemotions" / "dev.tsv", shared / "distress", Path(args.suite)]
+    missing = [str(p) for p in needed if not p.exists()]
+    if missing:
+        print(f"bench distress: not found: {', '.join(missing)} (pass --data DIR)", file=sys.stderr)
+        return 2
     det = _Detectors(model_dir, args.sensitivity)
     chat = _goemotions_dev(shared / "goemotions")[: args.chat_messages or None]
     patil = _patil_held_out(shared / "distress")
