@@ -21,6 +21,8 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from classifier.exemplars import CATEGORY_NAMES as SERVED_NAMES
+
 EXEMPLARS_PATH = Path(__file__).with_name("distress_exemplars.tsv")
 
 HEADER = ("kind", "category", "text")
@@ -48,27 +50,10 @@ SAFE_CATEGORIES: tuple[str, ...] = (
 )
 KIND_CATEGORIES: dict[str, tuple[str, ...]] = {"risk": RISK_CATEGORIES, "safe": SAFE_CATEGORIES}
 
-# Plain words for the moderators' card ("closest to: preparatory acts").
+# Plain words for the moderators' card ("closest to: preparatory acts"): the served wording, from
+# the matcher in classifier, for the categories this file uses.
 CATEGORY_NAMES: dict[str, str] = {
-    # risk (C-SSRS)
-    "wish_dead": "wish to be dead",
-    "nonspecific": "thoughts of suicide",
-    "method": "method",
-    "intent": "intent",
-    "plan": "a plan",
-    "preparatory": "preparatory acts",
-    "self_injury": "self-injury",
-    "burden": "feeling a burden",
-    # safe (hard negatives)
-    "hyperbole": "figure of speech",
-    "gaming": "gaming talk",
-    "third_person": "worry about someone else",
-    "news": "news or statistics",
-    "negated": "says they are not at risk",
-    "lyrics_quote": "lyrics or a quote",
-    "support": "supporting someone",
-    "harassment": "harassment aimed at someone else",
-    "everyday_negative": "everyday low mood",
+    k: v for k, v in SERVED_NAMES.items() if k in RISK_CATEGORIES + SAFE_CATEGORIES
 }
 
 
