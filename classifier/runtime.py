@@ -81,6 +81,8 @@ class EmotionClassifier:
         self._output_names = (
             ["logits", "distress_logit", "embedding"] if self.has_distress else [outputs[0]]
         )
+        width = session.get_outputs()[2].shape[-1] if self.has_distress else 0
+        self._embedding_width = width if isinstance(width, int) else 0
         self._vocab = frozenset(t for t in tokenizer.get_vocab() if len(t) == 1)
         cls, sep = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
         if cls is None or sep is None:
@@ -168,7 +170,7 @@ class EmotionClassifier:
         out = _Batch(
             probs=np.zeros((len(texts), k), dtype=np.float32),
             distress=np.zeros(len(texts), dtype=np.float32),
-            embeddings=np.zeros((len(texts), self._embedding_width()), dtype=np.float32),
+            embeddings=np.zeros((len(texts), self._embedding_width), dtype=np.float32),
             notes=[None] * len(texts),
             empty=[False] * len(texts),
         )
@@ -210,12 +212,6 @@ class EmotionClassifier:
             out.distress[out.distress < 0] = 0.0
         return out
 
-    def _embedding_width(self) -> int:
-        if not self.has_distress:
-            return 0
-        width = self._session.get_outputs()[2].shape[-1]
-        return width if isinstance(width, int) else 0
-
     def _run(
         self, sequences: list[list[int]]
     ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
@@ -233,7 +229,7 @@ class EmotionClassifier:
         probs = np.zeros((len(sequences), len(self.scheme.labels)), dtype=np.float32)
         distress = np.zeros(len(sequences), dtype=np.float32) if self.has_distress else None
         embeddings = (
-            np.zeros((len(sequences), self._embedding_width()), dtype=np.float32)
+            np.zeros((len(sequences), self._embedding_width), dtype=np.float32)
             if self.has_distress
             else None
         )

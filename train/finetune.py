@@ -90,6 +90,19 @@ def optimizer_and_schedule(model: nn.Module, config: TrainConfig, total_steps: i
     return optimizer, get_linear_schedule_with_warmup(optimizer, warmup, total_steps)
 
 
+def optimizer_step(
+    model: nn.Module, loss: torch.Tensor, optimizer: Any, schedule: Any, ema: WeightEMA | None
+) -> None:
+    """Backward, clip the gradient norm at 1, step, and update the moving average if any."""
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimizer.step()
+    schedule.step()
+    optimizer.zero_grad(set_to_none=True)
+    if ema is not None:
+        ema.update(model)
+
+
 def class_weights(targets: np.ndarray, k: int, how: str) -> torch.Tensor | None:
     """Per-class loss weights for single-label training (see ``TrainConfig.class_weighting``)."""
     if how == "none":
@@ -183,13 +196,7 @@ def fine_tune(config: TrainConfig, train: Split, validation: Split) -> dict[str,
                 loss = (1 - config.distill_weight) * loss + config.distill_weight * (
                     distill.distillation_loss(logits, soft[rows], multi)
                 )
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            schedule.step()
-            optimizer.zero_grad(set_to_none=True)
-            if ema is not None:
-                ema.update(model)
+            optimizer_step(model, loss, optimizer, schedule, ema)
             seen += len(batch)
             running += float(loss.detach())
             if step % 20 == 0:

@@ -51,7 +51,7 @@ from train.distress_data import (
 )
 from train.ema import WeightEMA
 from train.exemplars import load_exemplars
-from train.finetune import load_base, optimizer_and_schedule, seed_everything
+from train.finetune import load_base, optimizer_and_schedule, optimizer_step, seed_everything
 from train.heads import MultiHead, has_heads, hidden_size, load_head, mean_pool
 from train.metrics import headline, metrics_for, tune_thresholds
 
@@ -239,16 +239,10 @@ def fine_tune_multitask(
             if embed_targets is not None:
                 embed_loss = (1 - (embedding * embed_targets[rows]).sum(-1)).mean()
                 loss = loss + config.embed_weight * embed_loss
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
-            optimizer.step()
-            schedule.step()
-            optimizer.zero_grad(set_to_none=True)
-            if ema is not None:
-                ema.update(net)
+            optimizer_step(net, loss, optimizer, schedule, ema)
             seen += len(batch)
             running += float(loss.detach())
-            parts += [float(emotion_loss), float(distress_loss), float(embed_loss)]
+            parts += [float(x.detach()) for x in (emotion_loss, distress_loss, embed_loss)]
             if step % 20 == 0:
                 bar.set_postfix(
                     loss=f"{running / step:.4f}",

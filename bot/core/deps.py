@@ -99,7 +99,9 @@ class Deps:
         self.stats: Counter[str] = Counter()
         # Medium-risk messages per member (platform, user) -> times, for the two-in-24-h rule.
         self.risk_evidence: OrderedDict[tuple[str, str], list[datetime]] = OrderedDict()
-        self._distress_for: tuple[int, ExemplarMatcher | None, dict[str, Any]] | None = None
+        self._distress_for: (
+            tuple[int, ExemplarMatcher | None, dict[str, Any], dict[str, Any]] | None
+        ) = None
 
     # --- the model ---------------------------------------------------------------------------
 
@@ -112,11 +114,12 @@ class Deps:
         """The current model's label names (for command choices)."""
         return tuple(self.classifier.scheme.labels)
 
-    def distress_model(self) -> tuple[ExemplarMatcher | None, dict[str, Any]]:
-        """The current model's exemplar matcher and meta (operating points), loaded once per model.
+    def distress_model(self) -> tuple[ExemplarMatcher | None, dict[str, Any], dict[str, Any]]:
+        """The current model's exemplar matcher, its meta (operating points) and a per-model memo
+        (the distress stage keeps its thresholds there), read from the folder once per model.
 
-        Models without a distress head (tests' fakes, older folders) give ``(None, {})``: then
-        only the phrases count.
+        Models without a distress head (tests' fakes, older folders) give no matcher and empty
+        meta: then only the phrases count.
         """
         model = self.classifier
         if self._distress_for is None or self._distress_for[0] != id(model):
@@ -124,8 +127,9 @@ class Deps:
             meta = dict(getattr(artifact, "meta", None) or {})
             folder = getattr(artifact, "folder", None)
             matcher = ExemplarMatcher.load(folder) if folder is not None else None
-            self._distress_for = (id(model), matcher, meta)
-        return self._distress_for[1], self._distress_for[2]
+            self._distress_for = (id(model), matcher, meta, {})
+        _, matcher, meta, memo = self._distress_for
+        return matcher, meta, memo
 
     def note_risk(self, user: UserRef, now: datetime, window: timedelta) -> int:
         """Record a medium-risk message; returns how many earlier ones fall within ``window``."""

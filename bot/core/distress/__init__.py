@@ -1,4 +1,4 @@
-"""Distress, as one feature: the detector (:mod:`.detector`: phrase patterns with negation and
-quotation handling, combined with the model's scores and the member's recent messages), the
-moderators' flag cards (:mod:`.cards`) and the flag desk (:mod:`.desk`: raise a flag once,
-record a moderator's review)."""
+"""Distress, as one feature: the detector (:mod:`.detector`: phrases on normalised text with
+negation and quotation handling, the model's risk score and the exemplar matcher), the moderators'
+flag cards (:mod:`.cards`), the flag desk (:mod:`.desk`: a flag per member, updated by a riskier
+message, and a moderator's review) and the crisis resources (:mod:`.resources`)."""

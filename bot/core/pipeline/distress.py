@@ -19,10 +19,12 @@ async def check(
     deps: Deps, msg: ChatMessage, prediction: Prediction
 ) -> tuple[list[Action], detector.Assessment]:
     """The actions for the moderators (a flag or an update), and the assessment itself."""
-    matcher, meta = deps.distress_model()
     settings = await deps.community_settings(msg.channel.community)
     sensitivity = settings.distress_sensitivity or deps.options.distress_sensitivity
-    thresholds = detector.Thresholds.from_meta(meta, sensitivity)
+    matcher, meta, memo = deps.distress_model()
+    thresholds = memo.get(sensitivity)
+    if thresholds is None:  # once per model and sensitivity, not per message
+        thresholds = memo[sensitivity] = detector.Thresholds.from_meta(meta, sensitivity)
     result = detector.assess(msg.text, prediction, matcher, thresholds)
     if result.harassment:
         deps.stats["distress_aimed_at_others"] += 1
