@@ -25,6 +25,7 @@ from bot.core.service import EmotionService
 from bot.core.summary import WeeklySummary
 from bot.jobs import BotScheduler, JobOptions, JobRuntime, demo, job_options
 from bot.jobs.weeks import parse_week, previous_week, week_bounds, zone
+from bot.metrics import Monitor, start_monitor
 from bot.modelstore.loader import load_model
 from bot.modelstore.serving import resolve_model_dir, serving_model_dir, serving_scheme
 from bot.storage import SqlStore, explained, make_engine, open_store_engine, upgrade
@@ -81,10 +82,16 @@ async def close_service(service: EmotionService) -> None:
         engine.dispose()
 
 
-async def start_jobs(service: EmotionService, settings: Settings, notifiers: dict[str, Any]) -> Any:
+async def start_jobs(
+    service: EmotionService,
+    settings: Settings,
+    notifiers: dict[str, Any],
+    monitor: Monitor | None = None,
+) -> Any:
     """Start the scheduler (weekly summaries, retraining, retention) in this event loop;
     None when SCHEDULER_ENABLED is off. ``notifiers``: platform -> the adapter that posts to
-    its communities' moderators (``post_summary(community, card)``)."""
+    its communities' moderators (``post_summary(community, card)``); ``monitor`` counts the
+    job runs."""
     options = job_options(settings)
     if not options.scheduler_enabled:
         return None
@@ -98,6 +105,8 @@ async def start_jobs(service: EmotionService, settings: Settings, notifiers: dic
         channel_names=store.channel_names,
     )
     scheduler = BotScheduler(runtime, engine=make_engine(settings.database_url))
+    if monitor is not None:
+        monitor.watch_scheduler(scheduler)
     await scheduler.start()
     return scheduler
 
@@ -109,6 +118,7 @@ async def run_console(
     files_dir: Path | None,
     member: str | None = None,
     jobs: bool = False,
+    monitor: Monitor | None = None,
 ) -> int:
     store: Any = service.store  # a SqlStore: where the last session's message ids ended
     last_id = await asyncio.to_thread(store.highest_numbered_id, PLATFORM, ID_PREFIX)
@@ -120,7 +130,7 @@ async def run_console(
         files_dir=files_dir,
         last_id=last_id,
     )
-    scheduler = await start_jobs(service, settings, {"console": console}) if jobs else None
+    scheduler = await start_jobs(service, settings, {"console": console}, monitor) if jobs else None
     try:
         return await console.run()
     finally:
@@ -160,7 +170,18 @@ def build_adapter(
 async def run_bot(settings: Settings) -> int:
     """Start the adapters whose tokens are configured; the console when none is."""
     service = build_service(settings)
+    monitor = None
     retention = None
+    try:
+        monitor = await start_monitor(
+            service, host=settings.metrics_host, port=settings.metrics_port
+        )
+    except OSError as exc:
+        await close_service(service)
+        raise StartupError(
+            f"cannot serve metrics on {settings.metrics_host}:{settings.metrics_port} "
+            f"(METRICS_HOST, METRICS_PORT): {exc.strerror or exc}"
+        ) from exc
     if not job_options(settings).scheduler_enabled:
         retention = asyncio.create_task(_retention_loop(service), name="retention")
     scheduler = None
@@ -177,12 +198,16 @@ async def run_bot(settings: Settings) -> int:
                 logger.info("starting the %s adapter", name)
         if not runners:
             logger.info("no Discord or Slack tokens configured: starting the console adapter")
-            return await run_console(service, settings, files_dir=None, jobs=retention is None)
+            return await run_console(
+                service, settings, files_dir=None, jobs=retention is None, monitor=monitor
+            )
         if retention is None:
-            scheduler = await start_jobs(service, settings, notifiers)
+            scheduler = await start_jobs(service, settings, notifiers, monitor)
         await asyncio.gather(*runners)  # adapters raise StartupError with a fix-it message
         return 0
     finally:
+        if monitor is not None:
+            monitor.closing = True  # /healthz answers 503 from here on
         if scheduler is not None:
             scheduler.shutdown()
         if retention is not None:
@@ -190,6 +215,8 @@ async def run_bot(settings: Settings) -> int:
             with contextlib.suppress(asyncio.CancelledError):
                 await retention
         await close_service(service)
+        if monitor is not None:
+            await monitor.stop()
 
 
 async def chat(settings: Settings, *, files_dir: Path | None, member: str | None) -> int:

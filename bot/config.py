@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     model_dir: Path = DEFAULT_MODEL_DIR
     classifier_threads: int = Field(0, ge=0, le=1024)  # 0: let ONNX Runtime choose
     log_level: str = "INFO"  # DEBUG | INFO | WARNING | ERROR | CRITICAL (`-v`: DEBUG)
+    # /healthz and Prometheus /metrics on METRICS_HOST:METRICS_PORT (bot.metrics); off when unset
+    metrics_port: int | None = Field(None, ge=1, le=65535)
+    metrics_host: str = Field("127.0.0.1", max_length=253)
 
     # platforms (an adapter starts when its tokens are set)
     # Secrets are SecretStr: repr() and logs show "**********"; get_secret_value() reads them.

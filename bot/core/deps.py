@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -97,6 +98,9 @@ class Deps:
         self.backlog = Backlog()
         self.channel_names: dict[tuple[str, str, str], str] = {}
         self.stats: Counter[str] = Counter()
+        # Told the seconds each successful classification took (queue wait included); the
+        # monitoring (bot.metrics) keeps a histogram of them. None: nobody listens.
+        self.on_classified: Callable[[float], None] | None = None
         # Medium-risk messages per member (platform, user) -> times, for the two-in-24-h rule.
         self.risk_evidence: OrderedDict[tuple[str, str], list[datetime]] = OrderedDict()
         self._distress_for: (
@@ -144,7 +148,11 @@ class Deps:
 
     async def classify(self, text: str) -> Prediction:
         """Classify one text (batched with concurrent ones); raises ClassificationError."""
-        return await self.batcher.predict(text[: self.options.max_text_chars])
+        started = time.perf_counter()
+        prediction = await self.batcher.predict(text[: self.options.max_text_chars])
+        if self.on_classified is not None:
+            self.on_classified(time.perf_counter() - started)
+        return prediction
 
     # --- the store, off the loop ---------------------------------------------------------------
 

@@ -72,18 +72,20 @@ def _scheduler(name: str) -> BotScheduler | None:
     return scheduler
 
 
-async def summary_job(scheduler: str, platform: str, community_id: str) -> None:
-    """The weekly summary of one community."""
+async def summary_job(scheduler: str, platform: str, community_id: str) -> str | None:
+    """The weekly summary of one community; returns its status (the monitoring counts it)."""
     sched = _scheduler(scheduler)
-    if sched is not None:
-        await sched.run_summary(CommunityRef(platform, community_id))
+    if sched is None:
+        return None
+    return await sched.run_summary(CommunityRef(platform, community_id))
 
 
-async def retrain_job(scheduler: str) -> None:
-    """The weekly retraining."""
+async def retrain_job(scheduler: str) -> str | None:
+    """The weekly retraining; returns its status (the monitoring counts it)."""
     sched = _scheduler(scheduler)
-    if sched is not None:
-        await sched.run_retrain()
+    if sched is None:
+        return None
+    return await sched.run_retrain()
 
 
 async def retention_job(scheduler: str) -> None:
