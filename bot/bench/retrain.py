@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import random
 import statistics
 import sys
@@ -58,6 +59,36 @@ def read_goemotions(path: Path, labels: tuple[str, ...]) -> list[tuple[str, str]
         if len(parts) >= 2 and parts[1].strip():
             rows.append((parts[0], labels[int(parts[1].split(",")[0])]))
     return rows
+
+
+def read_emotion_rows(path: Path) -> list[tuple[str, str]]:
+    """(text, label name) per ``text;label`` line of dair-ai/emotion."""
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        text, _, label = line.rpartition(";")
+        if text and label.strip():
+            rows.append((text, label.strip()))
+    return rows
+
+
+def read_community(
+    folder: Path, n: int, rng: random.Random
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """``n`` "member labels" from dair-ai/emotion's train split (its six label names are
+    GoEmotions labels), and the texts the bot is sent meanwhile (its validation split). The
+    held-out slice is its test split (:func:`bot.bench.retrain_gate.community_slice`): the three
+    never overlap."""
+    labelled = rng.sample(read_emotion_rows(folder / "train.txt"), n)
+    return labelled, [text for text, _ in read_emotion_rows(folder / "val.txt")]
+
+
+def look_before(args: argparse.Namespace, model: Any) -> dict[str, Any]:
+    """The serving model on the community slice and GoEmotions dev, before any retraining."""
+    from bot.bench.retrain_gate import community_slice, look
+    from train.data import load_split  # deferred: train is the optional [train] extra
+
+    dev = load_split(args.data, "dev")
+    return look(model, community_slice(args.community_data, model.scheme.labels, args.slice), dev)
 
 
 def percentiles(values: list[float]) -> dict[str, float]:
@@ -130,10 +161,16 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
     store = SqlStore(engine)
     model = load_model(args.model, threads=args.threads)
     data = Path(args.data)
-    train_rows = read_goemotions(data / "train.tsv", model.scheme.labels)
-    dev_texts = [t for t, _ in read_goemotions(data / "dev.tsv", model.scheme.labels)]
     rng = random.Random(args.seed)
-    labelled = rng.sample(train_rows, args.labels)
+    if args.community_data:
+        labelled, load_texts = read_community(Path(args.community_data), args.labels, rng)
+    else:
+        train_rows = read_goemotions(data / "train.tsv", model.scheme.labels)
+        load_texts = [t for t, _ in read_goemotions(data / "dev.tsv", model.scheme.labels)]
+        labelled = rng.sample(train_rows, args.labels)
+    before: dict[str, Any] | None = None
+    if args.community_data:
+        before = await asyncio.to_thread(look_before, args, model)
     t0 = datetime.now(UTC) - timedelta(days=3)
     for i, (text, emotion) in enumerate(labelled):
         store.add_label(
@@ -148,9 +185,18 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
             )
         )
     service = EmotionService(store=store, classifier=model, options=CoreOptions())
-    retrain = RetrainOptions(
-        data=str(data), min_labels=1, **({"epochs": args.epochs} if args.epochs else {})
-    )
+    evaluated = out / "measured.json"
+    evaluated.unlink(missing_ok=True)
+    tunables: dict[str, Any] = {"epochs": args.epochs} if args.epochs else {}
+    if args.lr:
+        tunables["lr"] = args.lr
+    if args.community_data:
+        # The gate wrapper scores the candidate on the held-out slice before the job deletes it.
+        tunables["gate_command"] = (
+            sys.executable, "-m", "bot.bench.retrain_gate", "--slice", args.community_data,
+            "--slice-n", str(args.slice), "--dev", str(data), "--eval-out", str(evaluated), "--",
+        )  # fmt: skip
+    retrain = RetrainOptions(data=str(data), min_labels=1, **tunables)
     runtime = JobRuntime(
         service=service,
         options=JobOptions(
@@ -159,7 +205,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         default_model_dir=Path(args.model).resolve(),
     )
     bot = psutil.Process()
-    load = Load(service, dev_texts, args.rate)
+    load = Load(service, load_texts, args.rate)
     load_task = asyncio.create_task(load.run())
     bot_peak = 0.0
 
@@ -219,7 +265,16 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         },
         "messages_sent": load.sent,
         "backlog_after": service.pending,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
+    if before is not None:
+        seen = json.loads(evaluated.read_text()) if evaluated.is_file() else {}
+        report["community"] = {
+            "data": args.community_data,
+            "slice_n": args.slice,
+            "before": before,
+            "after": seen.get("candidate"),
+        }
     (out / "report.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
     (out / "report.md").write_text(markdown(report))
     return report
@@ -249,6 +304,34 @@ def markdown(r: dict[str, Any]) -> str:
     )
 
 
+def community_table(reports: list[dict[str, Any]]) -> str:
+    """What N labels do for the stand-in community: one row per N."""
+
+    def cell(side: dict[str, Any] | None, key: str) -> str:
+        if not side:
+            return "-"
+        value = side["community"][key] if key != "dev" else side["goemotions_dev_macro_f1_tuned"]
+        return f"{value:.3f}"
+
+    rows = []
+    for r in reports:
+        c = r["community"]
+        b, a = c["before"], c["after"]
+        during = r["latency"]["during"]
+        rows.append(
+            f"| {r['labels']} | {cell(b, 'top1_accuracy')} → {cell(a, 'top1_accuracy')} | "
+            f"{cell(b, 'macro_f1')} → {cell(a, 'macro_f1')} | "
+            f"{cell(b, 'dev')} → {cell(a, 'dev')} | "
+            f"{r['status']} | {r['wall_s']} | {r['trainer_peak_rss_mb']} | "
+            f"{during.get('p50_ms', '-')} / {during.get('p99_ms', '-')} |"
+        )
+    return (
+        "| labels | community accuracy | community macro F1 | GoEmotions dev tuned macro F1 | "
+        "gate | wall s | trainer peak MB | bot p50 / p99 ms during |\n"
+        "|---|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bot.bench.retrain",
@@ -257,21 +340,44 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--model", default="models/goemotions-minilm-int8")
     parser.add_argument("--data", default="../shared/data/goemotions")
-    parser.add_argument("--labels", type=int, default=300)
+    parser.add_argument(
+        "--labels", default="300", help="labelled messages; a comma list runs once per number"
+    )
+    parser.add_argument(
+        "--community-data",
+        default=None,
+        help="a dair-ai/emotion folder: the stand-in community (labels from train, the bot's "
+        "load from val, the held-out slice from test)",
+    )
+    parser.add_argument("--slice", type=int, default=500, help="held-out community messages")
     parser.add_argument("--rate", type=float, default=5.0, help="bot messages per second")
     parser.add_argument("--baseline", type=float, default=30.0, help="seconds before training")
     parser.add_argument("--after", type=float, default=10.0, help="seconds after training")
     parser.add_argument("--threads", type=int, default=0, help="ONNX threads of the bot")
     parser.add_argument("--epochs", type=int, default=0, help="override RETRAIN_EPOCHS")
+    parser.add_argument("--lr", type=float, default=0.0, help="override RETRAIN_LR")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--out", default="runs/retrain-measure")
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    report = asyncio.run(measure(args))
-    print(markdown(report))
-    return 0 if report["status"] in ("promoted", "rejected") else 1
+    counts = [int(n) for n in str(args.labels).split(",") if n.strip()]
+    reports = []
+    for n in counts:
+        one = argparse.Namespace(**{**vars(args), "labels": n})
+        if len(counts) > 1:
+            one.out = str(Path(args.out) / f"labels-{n}")
+        report = asyncio.run(measure(one))
+        print(markdown(report))
+        reports.append(report)
+    if args.community_data:
+        table = community_table(reports)
+        print(table)
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+        (Path(args.out) / "community.md").write_text(table)
+        (Path(args.out) / "community.json").write_text(json.dumps(reports, indent=2, default=str))
+    return 0 if all(r["status"] in ("promoted", "rejected") for r in reports) else 1
 
 
 if __name__ == "__main__":
