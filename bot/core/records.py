@@ -35,6 +35,7 @@ class HumanLabel:
     message_id: str | None = None
     model_label: str | None = None  # what the bot had said, when this corrects it
     id: int | None = None
+    author_id: str | None = None  # who wrote the labelled message (forget and export use it)
 
 
 FLAG_STATES = ("open", "acknowledged", "resolved", "false_alarm")

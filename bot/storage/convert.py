@@ -62,6 +62,7 @@ def to_label(row: Row[Any]) -> HumanLabel:
         model_label=row.model_label,
         labelled_by=row.labelled_by,
         labelled_at=row.labelled_at,
+        author_id=row.author_id,
     )
 
 

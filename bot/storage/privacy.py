@@ -19,12 +19,24 @@ def _their_message_ids(platform: str, user_id: str) -> Any:
     )
 
 
-def forget_user(conn: Connection, platform: str, user_id: str) -> int:
-    """Delete the member's rows; returns how many were deleted (see ``SqlStore.forget_user``)."""
-    labels_about = or_(
-        Label.labelled_by == user_id,
+def _on_their_messages(platform: str, user_id: str) -> Any:
+    """Labels of the member's messages: by the recorded author (also once the message row is gone,
+    deleted or purged by retention), or through a message row still there (labels older than
+    ``author_id``, migration 0004)."""
+    return or_(
+        Label.author_id == user_id,
         Label.message_id.in_(_their_message_ids(platform, user_id)),
     )
+
+
+def forget_user(conn: Connection, platform: str, user_id: str) -> int:
+    """Delete the member's rows; returns how many were deleted (see ``SqlStore.forget_user``).
+
+    Labels go both ways: those of the member's messages (they hold the member's text), and those
+    the member gave, also on other people's messages (they carry the member's id as
+    ``labelled_by``; the other person's text stays in their own message, only this label is lost).
+    """
+    labels_about = or_(Label.labelled_by == user_id, _on_their_messages(platform, user_id))
     count = conn.execute(delete(Label).where(Label.platform == platform, labels_about)).rowcount
     count += conn.execute(
         delete(DistressFlagRow).where(
@@ -68,7 +80,7 @@ def export_user(conn: Connection, platform: str, user_id: str, *, now: datetime)
     about = conn.execute(
         select(Label)
         .where(Label.platform == platform, Label.labelled_by != user_id)
-        .where(Label.message_id.in_(_their_message_ids(platform, user_id)))
+        .where(_on_their_messages(platform, user_id))
         .order_by(Label.labelled_at, Label.id)
     ).all()
     flags = conn.execute(

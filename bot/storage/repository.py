@@ -16,10 +16,11 @@ Behaviour worth knowing:
 * ``save_classification`` upserts on (platform, message id): an edit replaces the row. The
   community, channel and member rows are created on first sight.
 * ``forget_user`` deletes that member's messages, the labels they gave, the labels others gave on
-  their messages (those hold their text), the distress flags about them and their member row; it
-  returns how many rows it deleted. Their id is removed from ``reviewed_by`` of flags they reviewed
-  as a moderator. One exception: an opted-out member keeps a bare member row (id and the opt-out,
-  name cleared), so that forgetting never silently undoes an opt-out.
+  their messages (those hold their text; found by ``labels.author_id`` too, so also once the
+  message row was deleted or purged by retention), the distress flags about them and their
+  member row; it returns how many rows it deleted. Their id is removed from ``reviewed_by`` of
+  flags they reviewed as a moderator. One exception: an opted-out member keeps a bare member
+  row (id and the opt-out, name cleared), so that forgetting never silently undoes an opt-out.
 * ``delete_older_than(cutoff)`` deletes messages sent, labels given and *reviewed* distress flags
   raised before the cutoff; open flags stay until a moderator has looked at them.
 * A SQLite database that another process keeps locked for longer than the busy timeout (5 s by
@@ -355,14 +356,22 @@ class SqlStore:
             "model_label": label.model_label,
             "labelled_by": label.labelled_by,
             "labelled_at": label.labelled_at,
+            "author_id": label.author_id,
         }
         keys = ("platform", "message_id", "labelled_by")
         with self._tx(write=True) as conn:
             if label.message_id is None:  # a text without a message: always a label of its own
                 new_id = conn.execute(insert(labels_t).values(**values).returning(labels_t.c.id))
                 return int(new_id.scalar_one())
+            if values["author_id"] is None:  # the author of the stored message, when known
+                values["author_id"] = conn.scalar(
+                    select(messages_t.c.user_id).where(
+                        messages_t.c.platform == label.platform,
+                        messages_t.c.message_id == label.message_id,
+                    )
+                )
             # the same person labelling the same message again replaces their label
-            changed = ("community_id", "text", "emotion", "model_label", "labelled_at")
+            changed = ("community_id", "text", "emotion", "model_label", "labelled_at", "author_id")
             upsert(conn, labels_t, values, keys=keys, update_columns=changed)
             match = [labels_t.c[k] == values[k] for k in keys]
             return int(conn.execute(select(labels_t.c.id).where(*match)).scalar_one())

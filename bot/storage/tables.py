@@ -158,6 +158,7 @@ class Label(Base):
     __table_args__ = (
         Index("ix_labels_labelled_at", "labelled_at"),
         Index("ix_labels_labelled_by", "platform", "labelled_by"),
+        Index("ix_labels_author", "platform", "author_id"),
         # one label per message and labeller: labelling it again replaces the label
         UniqueConstraint("platform", "message_id", "labelled_by"),
     )
@@ -171,6 +172,8 @@ class Label(Base):
     model_label: Mapped[str | None] = mapped_column(String(64))
     labelled_by: Mapped[str] = mapped_column(ID)
     labelled_at: Mapped[datetime]
+    # who wrote the labelled message (NULL: not known), so forget finds it once the message is gone
+    author_id: Mapped[str | None] = mapped_column(ID)
 
 
 _STATES = ", ".join(f"'{s}'" for s in FLAG_STATES)

@@ -54,6 +54,7 @@ async def cmd_label(deps: Deps, req: CommandRequest) -> list[Action]:
             labelled_at=deps.clock(),
             message_id=message_id,
             model_label=model_label,
+            author_id=author,
         ),
     )
     was = msgs.LABEL_WAS.format(label=model_label) if model_label and model_label != emotion else ""
