@@ -2,19 +2,24 @@
 
 Output goes to a log file (the tail is kept for the report); the peak resident memory of the
 child and its children is sampled every half second; a timeout or a cancellation (the bot shuts
-down) kills the whole process group.
+down) kills the whole process group, and so does the child's end (helpers it left behind). On
+Linux the child also dies with the bot: ``prctl(PR_SET_PDEATHSIG, SIGKILL)`` before it starts, so
+a bot killed with ``kill -9`` leaves no trainer running as an orphan beside the next one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import ctypes.util
 import logging
 import os
 import shutil
 import signal
+import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,6 +84,32 @@ def _rss_mb(pid: int) -> float:
     return total / 2**20
 
 
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _death_signal() -> Callable[[], None] | None:
+    """A ``preexec_fn`` that makes the child get SIGKILL when the bot dies (Linux), else None.
+
+    Resolved here, before the fork, so the child only calls ``prctl``; should the bot already
+    have died between the fork and the call, the child exits at once instead of running on.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        prctl = libc.prctl
+    except (OSError, AttributeError):  # pragma: no cover - a libc without prctl
+        return None
+    parent = os.getpid()
+
+    def preexec() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return preexec
+
+
 def _kill_group(proc: asyncio.subprocess.Process) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
@@ -109,6 +140,7 @@ async def run_logged(
             cwd=str(REPO_ROOT),
             env=child_env(threads),
             start_new_session=True,  # its own process group: killed as a whole
+            preexec_fn=_death_signal(),  # and it dies with the bot
         )
         waiter = asyncio.ensure_future(proc.wait())
         timed_out = False
@@ -124,6 +156,7 @@ async def run_logged(
                     break
                 await asyncio.wait({waiter}, timeout=min(0.5, remaining))
             returncode = await waiter
+            _kill_group(proc)  # helpers it started and left behind (the group outlives its leader)
         except asyncio.CancelledError:
             logger.warning("training process %d cancelled: killing it", proc.pid)
             _kill_group(proc)

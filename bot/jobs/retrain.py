@@ -17,7 +17,9 @@ One run (:meth:`Retrainer.run`), from the weekly job or ``emotion-bot retrain --
    leaves the current model serving and queues one notice for the moderators.
 
 Message texts written for the trainer are deleted when the run ends (the labels' retention
-limit stays the only place text lives).
+limit stays the only place text lives); those a run left behind because the bot was killed in the
+middle are deleted when the next :class:`Retrainer` is made (the bot's next start) and at the end
+of every run, under the training lock (no run in progress owns them then).
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ from bot.jobs.labels import (
 )
 from bot.jobs.options import RetrainOptions
 from bot.jobs.process import ProcessResult, run_logged
-from bot.modelstore.registry import ModelEntry, ModelRegistry
+from bot.modelstore.registry import RUNS_DIR, ModelEntry, ModelRegistry
 from classifier.artifact import ModelArtifact, read_artifact
 
 logger = logging.getLogger(__name__)
@@ -57,6 +59,7 @@ T = TypeVar("T")
 JOB_NAME = "retrain"
 KEEP_RUNS = 5
 MAX_NOTICES = 5
+TEXT_FILES = ("extra.*", "community-holdout.*")  # what a run writes with labelled texts
 
 
 class RetrainFailure(Exception):
@@ -164,6 +167,7 @@ class Retrainer:
         self.serving_dir = serving_dir
         self.clock = clock
         self.db = db
+        self.sweep_leftovers()
 
     # --- the run --------------------------------------------------------------------------------
 
@@ -466,18 +470,36 @@ class Retrainer:
 
     # --- bookkeeping ----------------------------------------------------------------------------
 
-    def _cleanup(self, details: dict[str, Any]) -> None:
-        """Delete the texts written for the trainer and the bulky intermediate files; keep logs
-        and the gate report of the last few runs."""
-        run_dir = details.get("run_dir")
-        if run_dir:
-            run = Path(run_dir)
-            for pattern in ("extra.*", "community-holdout.*"):
-                for path in run.glob(pattern):
-                    path.unlink(missing_ok=True)
+    def sweep_leftovers(self) -> int:
+        """Delete the texts (and bulky files) of runs that never reached their cleanup (the bot
+        was killed mid-run); skipped while another process holds the training lock. Returns how
+        many run folders held texts."""
+        try:
+            with self.registry.training_lock() as got:
+                return self._sweep_runs() if got else 0
+        except OSError:
+            logger.exception("could not sweep the files of old retraining runs")
+            return 0
+
+    def _sweep_runs(self) -> int:
+        """Call with the training lock held: then no run in progress owns any of these files."""
+        swept = 0
+        for run in sorted((self.registry.root / RUNS_DIR).glob("*")):
+            texts = [p for pattern in TEXT_FILES for p in run.glob(pattern)]
+            for path in texts:
+                path.unlink(missing_ok=True)
             for name in ("train", "candidate"):
                 shutil.rmtree(run / name, ignore_errors=True)
-        runs = sorted((self.registry.root / "runs").glob("*"))
+            swept += bool(texts)
+        if swept:
+            logger.info("deleted the labelled texts left by %d interrupted run(s)", swept)
+        return swept
+
+    def _cleanup(self, details: dict[str, Any]) -> None:
+        """Delete the texts written for the trainer and the bulky intermediate files (this run's
+        and any an interrupted run left); keep logs and the gate report of the last few runs."""
+        self._sweep_runs()
+        runs = sorted((self.registry.root / RUNS_DIR).glob("*"))
         for old in runs[:-KEEP_RUNS]:
             shutil.rmtree(old, ignore_errors=True)
 
