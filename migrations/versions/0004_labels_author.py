@@ -1,5 +1,7 @@
-"""Labels: the author of the labelled message (``author_id``), so that forget and export find a
-label's text even once the message row is gone.
+"""Labels record the author of the labelled message (``author_id``).
+
+Forget and export then find a label's text even once the message row is gone (Alembic logs the
+first paragraph of this docstring as one line: keep it one line).
 
 Revision ID: 0004
 Revises: 0003
