@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, deque
+from dataclasses import dataclass
 from typing import Any
 
 from bot.core.events import ChatMessage, UserRef
@@ -15,6 +16,19 @@ logger = logging.getLogger(__name__)
 # A backlog message that keeps failing (a text the classifier cannot read) is given up, with its
 # id logged, after this many retries; storage failures are retried until the store works again.
 MAX_RETRIES = 3
+# A classification the store keeps rejecting (a row the database refuses) goes to the dead letters
+# after this many failed saves, so it never blocks the classifications queued behind it.
+MAX_SAVE_RETRIES = 5
+DEAD_LETTERS_KEPT = 1_000
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A message given up for good: its id and why (never its text)."""
+
+    platform: str
+    message_id: str
+    reason: str
 
 
 class Backlog:
@@ -26,6 +40,8 @@ class Backlog:
         self.draining = False
         self.healthy = True  # the last store call worked
         self.retries: Counter[str] = Counter()
+        self.save_failures: Counter[str] = Counter()
+        self.dead_letters: deque[DeadLetter] = deque(maxlen=DEAD_LETTERS_KEPT)
 
     @property
     def pending(self) -> int:

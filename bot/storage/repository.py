@@ -31,6 +31,7 @@ Behaviour worth knowing:
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -67,6 +68,15 @@ from bot.storage.upsert import insert_missing, upsert
 from classifier.prediction import Prediction
 
 logger = logging.getLogger(__name__)
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """``text`` with any lone surrogate (which UTF-8 cannot encode, so no database takes it)
+    replaced by U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
+
 
 NAME_LENGTH = 200  # display names are cut to the column's size rather than failing the write
 
@@ -111,7 +121,7 @@ class SqlStore:
         values = {
             "platform": community.platform,
             "platform_id": community.id,
-            "name": community.name[:NAME_LENGTH],
+            "name": storable(community.name[:NAME_LENGTH]),
             "settings": {},
             "created_at": self._clock(),
         }
@@ -123,7 +133,7 @@ class SqlStore:
             "platform": channel.community.platform,
             "community_id": channel.community.id,
             "platform_id": channel.id,
-            "name": channel.name[:NAME_LENGTH],
+            "name": storable(channel.name[:NAME_LENGTH]),
             "is_direct": channel.is_direct,
             "settings": {},
             "created_at": self._clock(),
@@ -134,7 +144,7 @@ class SqlStore:
         values = {
             "platform": user.platform,
             "platform_id": user.id,
-            "name": user.name[:NAME_LENGTH],
+            "name": storable(user.name[:NAME_LENGTH]),
             "opted_out": False,
             "created_at": self._clock(),
         }

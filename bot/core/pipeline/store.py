@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.core.backlog import MAX_RETRIES
+from bot.core.backlog import MAX_RETRIES, MAX_SAVE_RETRIES, DeadLetter
 from bot.core.deps import Deps
 from bot.core.events import ChatMessage
 from classifier.prediction import Prediction
@@ -42,18 +42,43 @@ def keep(
 
 
 async def retry_unsaved(deps: Deps, limit: int) -> bool:
-    """Save the backlog's classifications again; False when the store still fails."""
-    unsaved = deps.backlog.unsaved
+    """Save the backlog's classifications again; False when the store still fails.
+
+    A classification whose save fails goes to the back of the queue (it never blocks the ones
+    behind it); after ``MAX_SAVE_RETRIES`` failed saves it goes to the dead letters, logged once."""
+    backlog = deps.backlog
+    unsaved = backlog.unsaved
     for _ in range(min(limit, len(unsaved))):
         msg, prediction = unsaved.popleft()
         try:
             await deps.db(deps.store.save_classification, msg, prediction, retry=False)
-            deps.stats["stored"] += 1
-            logger.info("message %s stored on retry", msg.id)
-        except Exception:
-            unsaved.appendleft((msg, prediction))
+        except Exception as exc:
+            backlog.save_failures[msg.id] += 1
+            if backlog.save_failures[msg.id] >= MAX_SAVE_RETRIES:
+                dead_letter(deps, msg, exc)
+                continue
+            unsaved.append((msg, prediction))
             return False
+        backlog.save_failures.pop(msg.id, None)
+        deps.stats["stored"] += 1
+        logger.info("message %s stored on retry", msg.id)
     return True
+
+
+def dead_letter(deps: Deps, msg: ChatMessage, exc: Exception) -> None:
+    """Give up saving ``msg`` for good: keep its id and the reason (never the text), log once."""
+    platform = msg.channel.community.platform
+    reason = f"{type(exc).__name__}: {exc}"[:500]
+    deps.backlog.save_failures.pop(msg.id, None)
+    deps.backlog.dead_letters.append(DeadLetter(platform, msg.id, reason))
+    deps.stats["dead_letter"] += 1
+    logger.error(
+        "message %s/%s: dead letter, not stored after %d tries (%s)",
+        platform,
+        msg.id,
+        MAX_SAVE_RETRIES,
+        type(exc).__name__,
+    )
 
 
 def retry_again(deps: Deps, msg: ChatMessage, exc: Exception) -> bool:
