@@ -53,6 +53,10 @@ class TrainConfig:
     # embed_weight. extra_exemplars: a TSV of community exemplars (kind, category, text).
     distress_data: str | None = None
     distress_weight: float = 0.5
+    # At most this many rows of the research data (Patil posts, SAD sentences), drawn keeping
+    # its share of at-risk rows (0 = all). Retraining caps it, so that a community's few hundred
+    # labels are not drowned by ~8,000 research rows (and a run takes minutes, not an hour).
+    distress_rows: int = 0
     embed_teacher: str | None = None
     embed_weight: float = 1.0
     extra_exemplars: str | None = None

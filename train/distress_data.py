@@ -131,26 +131,50 @@ class DistressExamples:
 
 
 def training_examples(
-    folder: Path | None, exemplars: list[tuple[str, bool]], *, positive_repeats: int = 3
+    folder: Path | None,
+    exemplars: list[tuple[str, bool]],
+    *,
+    positive_repeats: int = 3,
+    max_research: int = 0,
+    seed: int = 13,
 ) -> DistressExamples:
     """Everything the distress head learns from besides ordinary chat.
 
     ``exemplars`` are ``(text, at_risk)`` pairs (the project's file plus community additions).
     Short at-risk lines are few next to the negatives, so they are repeated ``positive_repeats``
-    times per epoch.
+    times per epoch. ``max_research`` (0: all) caps the research rows, drawn at random within
+    at-risk and not at-risk so that their share stays; the exemplars are always all kept.
     """
     out = DistressExamples([], [], [])
     if folder is not None:
-        for post in patil_parts(folder)["train"]:
-            out.add([post.text], 1.0 if post.at_risk else 0.0)
+        research = [
+            (post.text, 1.0 if post.at_risk else 0.0) for post in patil_parts(folder)["train"]
+        ]
         # Everyday stress is not risk; the few SAD sentences that say more are left out.
-        out.add([t for t in load_sad(folder) if not mentions_risk(t)], 0.0)
+        research += [(t, 0.0) for t in load_sad(folder) if not mentions_risk(t)]
+        for text, target in stratified_sample(research, max_research, seed):
+            out.add([text], target)
     risk = [t for t, at_risk in exemplars if at_risk]
     safe = [t for t, at_risk in exemplars if not at_risk]
     for _ in range(positive_repeats):
         out.add(risk, 1.0)
     out.add(safe, 0.0, weight=float(positive_repeats))
     return out
+
+
+def stratified_sample(
+    rows: list[tuple[str, float]], n: int, seed: int = 13
+) -> list[tuple[str, float]]:
+    """At most ``n`` of ``rows`` (0: all), the at-risk share kept; order as in ``rows``."""
+    if n <= 0 or n >= len(rows):
+        return rows
+    rng = np.random.default_rng(seed)
+    positives = [i for i, (_, target) in enumerate(rows) if target > 0.5]
+    negatives = [i for i, (_, target) in enumerate(rows) if target <= 0.5]
+    want_pos = round(n * len(positives) / len(rows))
+    keep = list(rng.choice(positives, size=want_pos, replace=False)) if want_pos else []
+    keep += list(rng.choice(negatives, size=n - want_pos, replace=False))
+    return [rows[i] for i in sorted(int(i) for i in keep)]
 
 
 def roc_auc(scores: np.ndarray, targets: np.ndarray) -> float:

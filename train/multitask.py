@@ -136,7 +136,9 @@ def fine_tune_multitask(
     k = len(train.scheme.labels)
 
     exemplars = [(e.text, e.kind == "risk") for e in load_exemplars()]
-    extra = training_examples(distress_folder, exemplars)
+    extra = training_examples(
+        distress_folder, exemplars, max_research=config.distress_rows, seed=config.seed
+    )
     if config.extra_exemplars:
         community = [
             (e.text, e.kind == "risk") for e in load_exemplars(Path(config.extra_exemplars))

@@ -190,6 +190,10 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
     tunables: dict[str, Any] = {"epochs": args.epochs} if args.epochs else {}
     if args.lr:
         tunables["lr"] = args.lr
+    if args.repeat:
+        tunables["repeat"] = args.repeat
+    if args.distress_rows >= 0:
+        tunables["distress_rows"] = args.distress_rows
     if args.community_data:
         # The gate wrapper scores the candidate on the held-out slice before the job deletes it.
         tunables["gate_command"] = (
@@ -356,6 +360,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=0, help="ONNX threads of the bot")
     parser.add_argument("--epochs", type=int, default=0, help="override RETRAIN_EPOCHS")
     parser.add_argument("--lr", type=float, default=0.0, help="override RETRAIN_LR")
+    parser.add_argument("--repeat", type=int, default=0, help="override the community repeat")
+    parser.add_argument(
+        "--distress-rows", type=int, default=-1, help="override the research rows kept (0: all)"
+    )
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--out", default="runs/retrain-measure")
     args = parser.parse_args(argv)

@@ -26,6 +26,9 @@ class RetrainOptions:
     replay_ratio: float = 4.0  # original training examples per community example...
     replay_min: int = 1000  # ...but at least this many
     repeat: int = 2  # community examples are seen this many times per epoch
+    # Research rows of the distress data kept in a run (0: all ~8,000): more would drown the
+    # community's labels and take an hour; the gate still checks the distress recall.
+    distress_rows: int = 2000
     data: str | None = None  # the original dataset folder (default: the model's training data)
     epochs: int = 2
     lr: float = 3e-5

@@ -126,10 +126,13 @@ def retrain_base(
     return _root_base(meta.get("base_model") or {}) or base, False
 
 
-def student_args(config: dict[str, Any], from_checkpoint: bool) -> list[str]:
+def student_args(
+    config: dict[str, Any], from_checkpoint: bool, *, distress_rows: int = 0
+) -> list[str]:
     """A distilled student is retrained as one: the same layers kept when it starts again from a
     base (a kept checkpoint has them already), and its teacher when this machine has that run
-    (without it the student learns from the labels alone, and the gate decides)."""
+    (without it the student learns from the labels alone, and the gate decides). The distress
+    research data, where it is here, is capped at ``distress_rows`` rows (0: all)."""
     args: list[str] = []
     if config.get("keep_layers") and not from_checkpoint:
         args += ["--keep-layers", str(config["keep_layers"])]
@@ -143,6 +146,8 @@ def student_args(config: dict[str, Any], from_checkpoint: bool) -> list[str]:
     distress = _resolve(config.get("distress_data"))
     if distress is not None:
         args += ["--distress-data", str(distress)]
+        if distress_rows:
+            args += ["--distress-rows", str(distress_rows)]
     if config.get("embed_teacher"):
         args += ["--embed-teacher", str(config["embed_teacher"])]
     return args
@@ -364,7 +369,7 @@ class Retrainer:
                 command += [f"--{key.replace('_', '-')}", str(config[key])]
         if from_checkpoint:
             command.append("--no-prior-bias-init")  # keep the trained head's biases
-        command += student_args(config, from_checkpoint)
+        command += student_args(config, from_checkpoint, distress_rows=opts.distress_rows)
         command += list(opts.extra_args)
         result = await run_logged(
             command,

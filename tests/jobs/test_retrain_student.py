@@ -76,3 +76,17 @@ def test_a_fresh_clone_continues_from_the_checkpoint_shipped_with_the_model(tmp_
     assert student_args(meta["training_config"], from_checkpoint=True) == [
         "--embed-teacher", "minilm",
     ]  # fmt: skip
+
+
+def test_the_research_data_is_capped_where_this_machine_has_it(tmp_path: Path) -> None:
+    """A community's few hundred labels are not drowned by ~8,000 research rows."""
+    research = tmp_path / "distress"
+    research.mkdir()
+    config = {"distress_data": str(research)}
+    assert student_args(config, from_checkpoint=True, distress_rows=2000) == [
+        "--distress-data", str(research.resolve()), "--distress-rows", "2000",
+    ]  # fmt: skip
+    assert student_args(config, from_checkpoint=True) == [
+        "--distress-data",
+        str(research.resolve()),
+    ]
