@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+UNREAD_NOTES = frozenset({"empty", "unread"})
+
 
 @dataclass(frozen=True)
 class Prediction:
@@ -17,7 +19,9 @@ class Prediction:
     when no label clears its threshold the top label stands alone. ``note`` says when the text
     was treated specially: ``"empty"`` (nothing to classify: the neutral/fallback answer),
     ``"long"`` (split into windows and averaged), ``"invalid_text"`` (unencodable characters
-    dropped).
+    dropped), ``"unread"`` (another script or language, :mod:`classifier.readable`: the model
+    did not run, the scores are the neutral fallback). ``read`` is False for empty and unread
+    texts: they carry no mood.
 
     Models with a distress head (see ``train.heads``) also give, from the same forward pass,
     ``distress``: the probability that the text expresses suicide or self-harm risk (the
@@ -33,6 +37,10 @@ class Prediction:
     note: str | None = None
     distress: float | None = None
     embedding: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def read(self) -> bool:
+        return self.note not in UNREAD_NOTES
 
     @property
     def confidence(self) -> float:

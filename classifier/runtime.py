@@ -21,6 +21,7 @@ from tokenizers import Tokenizer
 
 from classifier.artifact import ModelArtifact, ModelLoadError, read_artifact
 from classifier.prediction import Prediction
+from classifier.readable import unread_reason, whole_words
 from classifier.scheme import LabelScheme
 from classifier.textprep import prepare
 
@@ -83,7 +84,9 @@ class EmotionClassifier:
         )
         width = session.get_outputs()[2].shape[-1] if self.has_distress else 0
         self._embedding_width = width if isinstance(width, int) else 0
-        self._vocab = frozenset(t for t in tokenizer.get_vocab() if len(t) == 1)
+        vocabulary = tokenizer.get_vocab()
+        self._vocab = frozenset(t for t in vocabulary if len(t) == 1)
+        self._words = whole_words(vocabulary)
         cls, sep = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
         if cls is None or sep is None:
             raise ModelLoadError(artifact.folder, "tokenizer.json has no [CLS]/[SEP] tokens")
@@ -181,6 +184,12 @@ class EmotionClassifier:
             if not prepared.text:
                 out.probs[i] = self._empty_scores()
                 out.notes[i] = "empty"
+                out.empty[i] = True
+                continue
+            if unread_reason(prepared.text, self._words):
+                # Not English (another script or language): no mood is made up for it.
+                out.probs[i] = self._empty_scores()
+                out.notes[i] = "unread"
                 out.empty[i] = True
                 continue
             windows, note = self._window_ids(prepared.text)
