@@ -174,7 +174,7 @@ WHY_NO_TEXT = (
 )
 WHY_NOT_YOURS = "You can ask about your own messages; moderators can ask about any."
 
-SUMMARY_TITLE = "Mood summary: {start} – {end}"
+SUMMARY_TITLE = "Mood summary: {start} – {end} (days in {timezone})"
 SUMMARY_EMPTY = (
     "No classified messages between {start} and {end}, so there is nothing to summarise."
 )
@@ -185,9 +185,23 @@ SUMMARY_HIDDEN = (
 SUMMARY_MIX = "Mood mix"
 SUMMARY_FINER = "Top emotions"
 SUMMARY_CHANNELS = "Channels that moved most"
+SUMMARY_CHANNEL_LINE = "#{name}: negative {share}, {change}"
 SUMMARY_PARTICIPATION = "Participation"
 SUMMARY_PARTICIPATION_TEXT = (
-    "{messages} messages ({msg_delta}) from {members} members ({mem_delta})"
+    "{messages} messages from {members} members (last week: {prev_messages} from {prev_members})"
+)
+# A change of a share from last week: always with its 95% margin, and whether chance could explain
+# it. "points" are percentage points of the share.
+SUMMARY_CHANGE = "{direction} {points} ± {margin} points"
+SUMMARY_UP = "up"
+SUMMARY_DOWN = "down"
+SUMMARY_CHANGE_SAME = "same as last week"
+SUMMARY_WITHIN_NOISE = "within noise"
+SUMMARY_BEYOND_NOISE = "more than chance would explain"
+SUMMARY_NOT_COMPARED = "not compared (too few people here last week)"
+SUMMARY_NOISE_NOTE = (
+    "Changes are in percentage points, ± a 95% margin; “within noise” means chance alone could "
+    "explain them."
 )
 SUMMARY_FLAGS = "Distress flags"
 SUMMARY_FLAGS_NONE = "none"

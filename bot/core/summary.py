@@ -5,6 +5,10 @@ minimum group size are hidden (and counted as hidden), and a week with fewer act
 the minimum yields no mix at all. Labels are folded into the model scheme's families (positive,
 negative, neutral, ambiguous), with the finer emotions underneath; labels of another scheme
 (rows written by an earlier model) fall into "other".
+
+Shares are shares of messages (not of members). A change from last week is shown with its 95%
+margin and said to be "within noise" when chance alone could explain it (:mod:`bot.core.change`).
+Days are calendar dates in the community's time zone, which the card and the chart name.
 """
 
 from __future__ import annotations
@@ -12,11 +16,12 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from bot.core import strings as msgs
 from bot.core.aggregates import PeriodStats, in_order, label_counts, stats_from_rows
+from bot.core.change import ShareChange, margin_points
 from bot.core.events import Card, CommunityRef
 from bot.core.records import FLAG_STATES, FlagRecord, StoredMessage
 from classifier.scheme import LabelScheme
@@ -34,10 +39,19 @@ class ChannelMove:
     messages: int
     negative_share: float
     prev_negative_share: float | None  # None: not enough people last week to compare
+    prev_messages: int = 0
 
     @property
     def change(self) -> float:
         return self.negative_share - (self.prev_negative_share or 0.0)
+
+    @property
+    def negative_change(self) -> ShareChange | None:
+        if self.prev_negative_share is None:
+            return None
+        return ShareChange(
+            self.negative_share, self.prev_negative_share, self.messages, self.prev_messages
+        )
 
 
 @dataclass(frozen=True)
@@ -56,15 +70,46 @@ class WeeklySummary:
     emotions: dict[str, float] = field(default_factory=dict)  # top finer labels, share
     # family -> its top finer labels, each as a share of all messages
     family_emotions: dict[str, dict[str, float]] = field(default_factory=dict)
-    by_weekday: dict[int, dict[str, int]] = field(default_factory=dict)  # 0 = Monday
-    prev_by_weekday: dict[int, dict[str, int]] = field(default_factory=dict)  # {} if not shown
+    # local calendar date (in ``tz``) -> family -> messages; every date of the period, in order
+    by_day: dict[date, dict[str, int]] = field(default_factory=dict)
+    prev_by_day: dict[date, dict[str, int]] = field(default_factory=dict)  # {} if not shown
     channels: tuple[ChannelMove, ...] = ()
     hidden_channels: int = 0
     flags: dict[str, int] = field(default_factory=dict)  # state -> count
+    tz: tzinfo = UTC  # the community's time zone: the days above are its dates
 
     @property
     def empty(self) -> bool:
         return self.messages == 0
+
+    @property
+    def timezone_name(self) -> str:
+        return str(getattr(self.tz, "key", None) or self.tz)
+
+    @property
+    def local_start(self) -> datetime:
+        return self.start.astimezone(self.tz)
+
+    @property
+    def local_last(self) -> datetime:
+        """The last moment of the period (it is ``[start, end)``), in the community's zone."""
+        return (self.end - timedelta(microseconds=1)).astimezone(self.tz)
+
+    @property
+    def days_between_periods(self) -> int:
+        """How many days back the same day of the previous period lies (7 for a week)."""
+        return max(1, round((self.end - self.start) / timedelta(days=1)))
+
+    def family_change(self, family: str) -> ShareChange | None:
+        """This week's share of ``family`` against last week's; None without a last week."""
+        if not self.prev_families:
+            return None
+        return ShareChange(
+            self.families.get(family, 0.0),
+            self.prev_families.get(family, 0.0),
+            self.messages,
+            self.prev_messages,
+        )
 
 
 def _shares(counts: Mapping[str, int]) -> dict[str, float]:
@@ -112,6 +157,7 @@ def _channel_moves(
                 messages=count,
                 negative_share=negative / count,
                 prev_negative_share=old[1] / old[0] if old is not None and old_ok else None,
+                prev_messages=old[0] if old is not None and old_ok else 0,
             )
         )
     moves.sort(
@@ -120,14 +166,22 @@ def _channel_moves(
     return tuple(moves[:TOP_CHANNELS]), hidden
 
 
-def _by_weekday(stats: PeriodStats, scheme: LabelScheme, tz: tzinfo) -> dict[int, dict[str, int]]:
-    by_weekday: dict[int, dict[str, int]] = {d: {} for d in range(7)}
+def _by_day(
+    stats: PeriodStats, scheme: LabelScheme, tz: tzinfo, start: datetime, end: datetime
+) -> dict[date, dict[str, int]]:
+    """Messages per family on each local date of ``[start, end)``, quiet dates included: a
+    rolling 7-day period spans 8 dates, and last Wednesday is not today's Wednesday."""
+    first = start.astimezone(tz).date()
+    last = (end - timedelta(microseconds=1)).astimezone(tz).date()
+    by_day: dict[date, dict[str, int]] = {
+        first + timedelta(days=i): {} for i in range((last - first).days + 1)
+    }
     for g in in_order(stats.buckets):
         assert isinstance(g.key, datetime)
-        day = by_weekday[g.key.astimezone(tz).weekday()]
+        day = by_day.setdefault(g.key.astimezone(tz).date(), {})
         fam = scheme.family.get(g.label, "other")
         day[fam] = day.get(fam, 0) + g.count
-    return by_weekday
+    return dict(sorted(by_day.items()))
 
 
 def build_summary(
@@ -185,6 +239,7 @@ def summary_from_stats(
         prev_members=prev.members,
         hidden=True,
         flags=dict(Counter(f.state for f in flags)),
+        tz=tz,
     )
     if stats.members < min_group_size:
         return hidden
@@ -207,8 +262,8 @@ def summary_from_stats(
         prev_families=_shares(_families(prev, scheme)) if prev_ok else {},
         emotions=top,
         family_emotions=dict(family_emotions),
-        by_weekday=_by_weekday(stats, scheme, tz),
-        prev_by_weekday=_by_weekday(prev, scheme, tz) if prev_ok else {},
+        by_day=_by_day(stats, scheme, tz, start, end),
+        prev_by_day=_by_day(prev, scheme, tz, start - (end - start), start) if prev_ok else {},
         channels=channels,
         hidden_channels=hidden_channels,
     )
@@ -218,17 +273,29 @@ def _pct(x: float) -> str:
     return f"{round(100 * x)}%"
 
 
-def _delta(now: float, before: float | None, *, points: bool = True) -> str:
-    if before is None:
-        return "new"
-    d = round(100 * (now - before)) if points else round(now - before)
-    sign = "±" if d == 0 else "+" if d > 0 else "−"
-    return f"{sign}{abs(d)} pts" if points else f"{sign}{abs(d)}"
+def change_words(change: ShareChange, *, noise: bool = True) -> str:
+    """A change of a share in words a moderator reads at once: ``same as last week`` when it
+    rounds to 0 points, else ``up 5 ± 5 points (within noise)`` or ``... (more than chance would
+    explain)``; the ± is the 95% margin. ``noise=False`` leaves the verdict out."""
+    if change.points == 0:
+        return msgs.SUMMARY_CHANGE_SAME
+    words = msgs.SUMMARY_CHANGE.format(
+        direction=msgs.SUMMARY_UP if change.points > 0 else msgs.SUMMARY_DOWN,
+        points=abs(change.points),
+        margin=margin_points(change),
+    )
+    if not noise:
+        return words
+    verdict = msgs.SUMMARY_BEYOND_NOISE if change.beyond_noise else msgs.SUMMARY_WITHIN_NOISE
+    return f"{words} ({verdict})"
 
 
 def _dates(s: WeeklySummary) -> dict[str, str]:
-    last = s.end - timedelta(seconds=1)
-    return {"start": f"{s.start:%a %d %b}", "end": f"{last:%a %d %b %Y}"}
+    return {
+        "start": f"{s.local_start:%a %d %b}",
+        "end": f"{s.local_last:%a %d %b %Y}",
+        "timezone": s.timezone_name,
+    }
 
 
 def _flags_text(flags: Mapping[str, int]) -> str:
@@ -242,6 +309,29 @@ def _flags_text(flags: Mapping[str, int]) -> str:
         for state, n in sorted(flags.items(), key=lambda kv: order.get(kv[0], 99))
     )
     return msgs.SUMMARY_FLAGS_TEXT.format(total=total, states=parts)
+
+
+def _mix_lines(summary: WeeklySummary) -> list[str]:
+    prev = summary.prev_families
+    lines = []
+    for f in FAMILY_ORDER:
+        if not (summary.families.get(f) or prev.get(f)):
+            continue
+        line = f"{msgs.FAMILY_NAMES[f]}: {_pct(summary.families.get(f, 0.0))}"
+        change = summary.family_change(f)
+        if change is not None:
+            line += f", {change_words(change)}"
+        finer = summary.family_emotions.get(f, {})
+        if len(finer) > 1 or (finer and f != "neutral"):
+            line += " — " + ", ".join(f"{label} {_pct(share)}" for label, share in finer.items())
+        lines.append(line)
+    return lines
+
+
+def _channel_line(c: ChannelMove) -> str:
+    change = c.negative_change
+    words = change_words(change) if change is not None else msgs.SUMMARY_NOT_COMPARED
+    return msgs.SUMMARY_CHANNEL_LINE.format(name=c.name, share=_pct(c.negative_share), change=words)
 
 
 def summary_card(summary: WeeklySummary, chart_png: bytes | None = None) -> Card:
@@ -260,24 +350,8 @@ def summary_card(summary: WeeklySummary, chart_png: bytes | None = None) -> Card
             members=summary.members, min_group=summary.min_group_size, **dates
         )
         return Card(title=title, body=body, fields=((msgs.SUMMARY_FLAGS, flags),))
-    prev = summary.prev_families or None
-    lines = []
-    for f in FAMILY_ORDER:
-        if not (summary.families.get(f) or (prev and prev.get(f))):
-            continue
-        line = f"{msgs.FAMILY_NAMES[f]}: {_pct(summary.families.get(f, 0.0))}"
-        if prev:
-            line += f" ({_delta(summary.families.get(f, 0.0), prev.get(f, 0.0))})"
-        finer = summary.family_emotions.get(f, {})
-        if len(finer) > 1 or (finer and f != "neutral"):
-            line += " — " + ", ".join(f"{label} {_pct(share)}" for label, share in finer.items())
-        lines.append(line)
-    mix = "\n".join(lines)
-    channels = "\n".join(
-        f"#{c.name}: negative {_pct(c.negative_share)} "
-        f"({_delta(c.negative_share, c.prev_negative_share)})"
-        for c in summary.channels
-    )
+    mix = "\n".join(_mix_lines(summary))
+    channels = "\n".join(_channel_line(c) for c in summary.channels)
     if summary.hidden_channels:
         n = summary.hidden_channels
         extra = msgs.SUMMARY_HIDDEN_CHANNELS.format(
@@ -286,19 +360,25 @@ def summary_card(summary: WeeklySummary, chart_png: bytes | None = None) -> Card
         channels = f"{channels}\n{extra}" if channels else extra
     participation = msgs.SUMMARY_PARTICIPATION_TEXT.format(
         messages=summary.messages,
-        msg_delta=_delta(summary.messages, summary.prev_messages, points=False),
         members=summary.members,
-        mem_delta=_delta(summary.members, summary.prev_members, points=False),
+        prev_messages=summary.prev_messages,
+        prev_members=summary.prev_members,
     )
     fields = [(msgs.SUMMARY_MIX, mix)]
     if channels:
         fields.append((msgs.SUMMARY_CHANNELS, channels))
     fields += [(msgs.SUMMARY_PARTICIPATION, participation), (msgs.SUMMARY_FLAGS, flags)]
+    compared = bool(summary.prev_families) or any(
+        c.negative_change is not None for c in summary.channels
+    )
+    footer = msgs.SUMMARY_FOOTER.format(min_group=summary.min_group_size)
+    if compared:
+        footer = f"{footer} {msgs.SUMMARY_NOISE_NOTE}"
     return Card(
         title=title,
         fields=tuple(fields),
         color="neutral",
         image_png=chart_png,
         image_name="mood-summary.png",
-        footer=msgs.SUMMARY_FOOTER.format(min_group=summary.min_group_size),
+        footer=footer,
     )

@@ -97,8 +97,11 @@ def test_numbers_match_the_seeded_rows():
     )
     assert summary.families == {"positive": 3 / 8, "negative": 4 / 8, "neutral": 1 / 8}
     assert summary.prev_families == {"positive": 1.0}
-    assert summary.by_weekday[0] == {"positive": 2}
-    assert summary.by_weekday[4] == {"neutral": 1, "negative": 1}
+    # every local date of the week, quiet ones too, keyed by date (the summary's zone: UTC)
+    assert list(summary.by_day) == [MONDAY.date() + timedelta(days=d) for d in range(7)]
+    assert summary.by_day[MONDAY.date()] == {"positive": 2}
+    assert summary.by_day[MONDAY.date() + timedelta(days=4)] == {"neutral": 1, "negative": 1}
+    assert summary.by_day[MONDAY.date() + timedelta(days=3)] == {}
     assert summary.flags == {"resolved": 1, "open": 1}
     [general] = summary.channels
     assert general.channel_id == "general" and general.negative_share == 2 / 6
@@ -109,15 +112,21 @@ def test_numbers_match_the_seeded_rows():
 def test_the_card_reads_at_a_glance_and_names_nobody():
     card = summary_card(summarise(*seeded()), chart_png=b"png")
     fields = dict(card.fields)
+    # 95% margins: 1.96 * sqrt(p1 (1 - p1) / 8 + p2 (1 - p2) / 6), last week all positive
     assert fields["Mood mix"].splitlines() == [
-        "Positive: 38% (−62 pts) — joy 25%, gratitude 12%",
-        "Negative: 50% (+50 pts) — sadness 12%, anger 12%, fear 12%",
-        "Neutral: 12% (+12 pts)",
+        "Positive: 38%, down 62 ± 34 points (more than chance would explain)"
+        " — joy 25%, gratitude 12%",
+        "Negative: 50%, up 50 ± 35 points (more than chance would explain)"
+        " — sadness 12%, anger 12%, fear 12%",
+        "Neutral: 12%, up 12 ± 23 points (within noise)",
     ]
-    assert "#general: negative 33% (+33 pts)" in fields["Channels that moved most"]
-    assert "1 smaller channel hidden (fewer than 3 members)" in fields["Channels that moved most"]
+    channels = fields["Channels that moved most"]
+    assert "#general: negative 33%, up 33 ± 38 points (within noise)" in channels
+    assert "1 smaller channel hidden (fewer than 3 members)" in channels
     assert "tiny" not in str(card)
-    assert fields["Participation"] == "8 messages (+2) from 4 members (+1)"
+    assert fields["Participation"] == "8 messages from 4 members (last week: 6 from 3)"
+    assert card.title == "Mood summary: Mon 03 Mar – Sun 09 Mar 2025 (days in UTC)"
+    assert "± a 95% margin" in card.footer
     assert fields["Distress flags"] == "2 raised: 1 open, 1 resolved"
     for user in ("'a'", "'b'", "'c'", "'d'"):
         assert user not in str(card.fields)
@@ -139,8 +148,8 @@ def test_the_chart_is_a_png(tmp_path):
     from bot.charts.summary import headline, render_summary_png
 
     summary = summarise(*seeded())
-    assert headline(summary) == "positive down 62 pts"
-    assert summary.prev_by_weekday[0] == {"positive": 1}  # last week, for the chart's ticks
+    assert headline(summary) == "positive down 62 ± 34 points (more than chance would explain)"
+    assert summary.prev_by_day[MONDAY.date() - timedelta(days=7)] == {"positive": 1}  # ticks
     assert headline(summarise(*seeded()[:1], [], [])) == "no previous week to compare"
     png = render_summary_png(summary)
     assert png is not None and png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 10_000

@@ -150,7 +150,7 @@ async def test_the_weekly_summary_job_posts_once_through_the_client(
         scheduler.shutdown()
         await asyncio.sleep(0.05)
     (embed,) = post.json["embeds"]
-    assert embed["title"] == "Mood summary: Mon 31 Mar – Sun 06 Apr 2025"
+    assert embed["title"] == "Mood summary: Mon 31 Mar – Sun 06 Apr 2025 (days in Europe/London)"
     (name, png), *_ = post.files.items()
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 10_000
     assert embed["image"]["url"] == f"attachment://{name}"

@@ -55,8 +55,10 @@ async def test_seeded_week_numbers_text_and_png(store, tmp_path: Path) -> None:
     for family, n in counts.families["previous"].items():
         assert summary.prev_families[family] == pytest.approx(n / prev_total)
     assert summary.flags == counts.flags
-    # Per weekday: every message counted once, on its local day.
-    assert sum(sum(day.values()) for day in summary.by_weekday.values()) == total
+    # Per local date: every message counted once, on its local day, the 7 dates of the ISO week.
+    assert sum(sum(day.values()) for day in summary.by_day.values()) == total
+    days = [f"{d:%a %d %b}" for d in summary.by_day]
+    assert len(days) == 7 and (days[0], days[-1]) == ("Mon 31 Mar", "Sun 06 Apr")
     # The support channel's mid-week outage is the biggest move, and it is shown.
     assert summary.channels[0].name == "support"
     assert summary.channels[0].change > 0.1
@@ -176,7 +178,7 @@ async def test_weekly_job_posts_last_week_and_records_it(store, notifier, job_op
     assert len(notifier.posts) == 1
     community, card = notifier.posts[0]
     assert community == demo.COMMUNITY
-    assert card.title == "Mood summary: Mon 31 Mar – Sun 06 Apr 2025"
+    assert card.title == "Mood summary: Mon 31 Mar – Sun 06 Apr 2025 (days in Europe/London)"
     assert card.image_png and card.image_png.startswith(PNG_MAGIC)
     with store.engine.connect() as conn:
         runs = conn.execute(select(JobRun.job, JobRun.status, JobRun.details)).all()

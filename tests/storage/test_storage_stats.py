@@ -99,9 +99,7 @@ def test_the_summary_from_sql_counts_equals_the_summary_from_the_rows(
         # the orders too: ties are broken by first appearance, as in the rows
         assert list(got.emotions) == list(expected.emotions)
         assert list(got.families) == list(expected.families)
-        assert [list(d) for d in got.by_weekday.values()] == [
-            list(d) for d in expected.by_weekday.values()
-        ]
+        assert [list(d) for d in got.by_day.values()] == [list(d) for d in expected.by_day.values()]
         assert summary_card(got) == summary_card(expected)
 
 
