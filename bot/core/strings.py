@@ -106,6 +106,14 @@ BAD_DAYS = "Please give a number of days between 1 and {max_days}."
 CHECK_USAGE = "Usage: `/emotion check TEXT`"
 CHECK_RESULT_TITLE = "How I read it"
 CHECK_FOOTER = "Model {version}. Nothing was stored."
+CHECK_UNREAD = (
+    "I can't read this one: it looks like another language or script, and my model only "
+    "reads English. I don't guess a mood for it; messages like this are counted as not read."
+)
+CHECK_NOTHING = (
+    "There are no words in this for me to read (only code, links or spaces), so I don't guess "
+    "a mood for it."
+)
 CLASSIFIER_UNAVAILABLE = (
     "I can't read emotions right now (the model is unavailable). Try again later."
 )

@@ -22,6 +22,10 @@ async def cmd_check(deps: Deps, req: CommandRequest) -> list[Action]:
     except ClassificationError:
         logger.error("check by %s: classifier failed", req.user.id)
         return reply(req, msgs.CLASSIFIER_UNAVAILABLE)
+    if not prediction.read:  # another language, or nothing but code and links
+        body = msgs.CHECK_UNREAD if prediction.note == "unread" else msgs.CHECK_NOTHING
+        footer = msgs.CHECK_FOOTER.format(version=prediction.model_version)
+        return reply(req, card=Card(title=msgs.CHECK_RESULT_TITLE, body=body, footer=footer))
     top = sorted(prediction.scores.items(), key=lambda kv: -kv[1])[:3]
     lines = "\n".join(
         f"{label:<15} {bar(score)} {score:.2f} ({deps.scheme.family.get(label, 'other')})"
