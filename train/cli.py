@@ -45,6 +45,10 @@ def _add_fit(sub: argparse._SubParsersAction) -> None:
         p.add_argument(flag, type=kind, default=value, help=f"default {value}")
     p.add_argument("--model-out", help="model folder to write (default OUT/model)")
     p.add_argument("--no-package", action="store_true", help="train only")
+    p.add_argument(
+        "--only-variant",
+        help="quantise and measure only this int8 variant (retraining keeps the serving model's)",
+    )
     p.set_defaults(func=_cmd_fit)
 
 
@@ -113,7 +117,11 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         return 0
     from train.package import package_run
 
-    package_run(Path(config.out), model_out=args.model_out and Path(args.model_out))
+    package_run(
+        Path(config.out),
+        model_out=args.model_out and Path(args.model_out),
+        only_variant=args.only_variant,
+    )
     return 0
 
 

@@ -370,6 +370,9 @@ class Retrainer:
         if from_checkpoint:
             command.append("--no-prior-bias-init")  # keep the trained head's biases
         command += student_args(config, from_checkpoint, distress_rows=opts.distress_rows)
+        variant = (current.meta.get("quantization") or {}).get("variant")
+        if isinstance(variant, str) and variant:
+            command += ["--only-variant", variant]  # the serving model's; measuring all is slow
         command += list(opts.extra_args)
         result = await run_logged(
             command,

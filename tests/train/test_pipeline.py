@@ -119,3 +119,17 @@ def test_package_ships_the_variant_asked_for(emotion_run: Path, tmp_path: Path) 
     assert classifier.load(out).predict(["i feel so happy today"])[0].label in EMOTION_LABELS
     with pytest.raises(ValueError, match="unknown int8 variant 'u9'"):
         package_run(emotion_run, model_out=tmp_path / "bad", variant="u9")
+
+
+def test_package_can_build_one_variant_alone(emotion_run: Path, tmp_path: Path) -> None:
+    """Retraining packages the serving model's variant only (measuring all is most of a run)."""
+    from train.package import package_run
+
+    out = package_run(emotion_run, model_out=tmp_path / "one", only_variant="u8s8-per-channel")
+    parity = json.loads((out / "meta.json").read_text())["parity"]
+    assert parity["chosen"] == "u8s8-per-channel"
+    measured = {k for k, v in parity.items() if isinstance(v, dict) and "validation_score" in v}
+    assert measured == {"torch", "fp32", "u8s8-per-channel"}
+    # A variant an older release named, unknown here: all are measured rather than failing.
+    out = package_run(emotion_run, model_out=tmp_path / "old", only_variant="u9")
+    assert json.loads((out / "meta.json").read_text())["parity"]["chosen"]
