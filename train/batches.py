@@ -10,6 +10,8 @@ import torch
 
 def encode(tokenizer: Any, texts: list[str], max_length: int) -> list[list[int]]:
     """Token ids per text, truncated to ``max_length`` (training data is short; serving windows)."""
+    if not texts:  # the fast tokenizer fails on an empty batch
+        return []
     return tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]
 
 

@@ -12,6 +12,9 @@ from typing import Any
 DEFAULT_BASE = "distilbert-base-uncased"
 
 
+TRAIN_LAYERS = ("all", "emotion-head")
+
+
 @dataclass
 class TrainConfig:
     """Everything that determines a training run (with data and seed, it is reproducible)."""
@@ -60,6 +63,10 @@ class TrainConfig:
     embed_teacher: str | None = None
     embed_weight: float = 1.0
     extra_exemplars: str | None = None
+    # Which weights learn: "all", or "emotion-head" (the emotion classifier head only: the encoder,
+    # and with it the sentence embedding, the distress head and the exemplar matcher, stay exactly
+    # as they were; retraining on a community's labels uses it).
+    train_layers: str = "all"
     # Extra training examples (a file in the dataset's format), e.g. community labels (retraining).
     extra_train: str | None = None
     # Cap on training examples per epoch (0 = all); used by quick runs and tests.
@@ -73,6 +80,10 @@ class TrainConfig:
             )
         if self.architecture not in ("", "distilbert"):
             raise ValueError(f"architecture must be '' or 'distilbert', not {self.architecture!r}")
+        if self.train_layers not in TRAIN_LAYERS:
+            raise ValueError(
+                f"train_layers must be one of {', '.join(TRAIN_LAYERS)}, not {self.train_layers!r}"
+            )
         if not 0.0 <= self.distill_weight <= 1.0:
             raise ValueError(f"distill_weight must be between 0 and 1, not {self.distill_weight}")
 

@@ -72,18 +72,26 @@ def init_prior_bias(model: nn.Module, targets: np.ndarray) -> None:
         head.bias.copy_(torch.as_tensor(np.log(prior / (1 - prior)), dtype=head.bias.dtype))
 
 
+def freeze_encoder(model: Any) -> int:
+    """Leave only the classification head of a ``*ForSequenceClassification`` model trainable
+    (``train_layers="emotion-head"``); returns how many parameters still learn."""
+    prefix = f"{model.base_model_prefix}."
+    for name, p in model.named_parameters():
+        p.requires_grad_(not name.startswith(prefix))
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
 def optimizer_and_schedule(model: nn.Module, config: TrainConfig, total_steps: int) -> Any:
-    """AdamW (no weight decay on biases and LayerNorm weights) with linear warm-up and decay."""
+    """AdamW (no weight decay on biases and LayerNorm weights) with linear warm-up and decay,
+    over the parameters that learn."""
     no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
+    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     params = [
         {
-            "params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
+            "params": [p for n, p in named if not n.endswith(no_decay)],
             "weight_decay": config.weight_decay,
         },
-        {
-            "params": [p for n, p in model.named_parameters() if n.endswith(no_decay)],
-            "weight_decay": 0.0,
-        },
+        {"params": [p for n, p in named if n.endswith(no_decay)], "weight_decay": 0.0},
     ]
     optimizer = torch.optim.AdamW(params, lr=config.lr)
     warmup = int(config.warmup_ratio * total_steps)
@@ -163,6 +171,8 @@ def fine_tune(config: TrainConfig, train: Split, validation: Split) -> dict[str,
     steps_per_epoch = math.ceil(len(train_ids) / config.batch_size)
     total = steps_per_epoch * config.epochs
 
+    if config.train_layers == "emotion-head":
+        logger.info("training the classification head only: %d parameters", freeze_encoder(model))
     optimizer, schedule = optimizer_and_schedule(model, config, total)
     loss_fn = _loss_fn(config, train)
     targets = torch.tensor(train.targets, dtype=torch.float32 if multi else torch.long)

@@ -51,7 +51,13 @@ from train.distress_data import (
 )
 from train.ema import WeightEMA
 from train.exemplars import load_exemplars
-from train.finetune import load_base, optimizer_and_schedule, optimizer_step, seed_everything
+from train.finetune import (
+    freeze_encoder,
+    load_base,
+    optimizer_and_schedule,
+    optimizer_step,
+    seed_everything,
+)
 from train.heads import MultiHead, has_heads, hidden_size, load_head, mean_pool
 from train.metrics import headline, metrics_for, tune_thresholds
 
@@ -134,6 +140,11 @@ def fine_tune_multitask(
     net = MultiHead(model, load_head(base, hidden_size(model)) if has_heads(base) else None)
     pad_id = tokenizer.pad_token_id or 0
     k = len(train.scheme.labels)
+    head_only = config.train_layers == "emotion-head"
+    if head_only:  # the risk signal and the embedding stay exactly as they were
+        learning = freeze_encoder(net.model)
+        net.head.requires_grad_(False)
+        logger.info("training the emotion head only: %d parameters", learning)
 
     exemplars = [(e.text, e.kind == "risk") for e in load_exemplars()]
     extra = training_examples(
@@ -151,6 +162,8 @@ def fine_tune_multitask(
             extra.targets + extra_c.targets,
             extra.weights + extra_c.weights,
         )
+    if head_only:  # the frozen distress head learns nothing from them
+        extra = DistressExamples([], [], [])
     if config.max_train_examples:  # quick runs and tests: a proportionate slice
         keep = rng.permutation(len(extra.texts))[: max(8, config.max_train_examples // 4)]
         extra = DistressExamples(
@@ -187,7 +200,7 @@ def fine_tune_multitask(
         distill.check_same_vocabulary(tokenizer, AutoTokenizer.from_pretrained(config.teacher))
         soft = torch.from_numpy(distill.teacher_probabilities(config.teacher, ids, pad_id, True, k))
     embed_targets: torch.Tensor | None = None
-    if config.embed_teacher and config.embed_weight > 0:
+    if config.embed_teacher and config.embed_weight > 0 and not head_only:
         logger.info("embedding %d texts with %s", n, config.embed_teacher)
         embed_targets = torch.from_numpy(sentence_embeddings(config.embed_teacher, ids, pad_id))
 

@@ -29,6 +29,9 @@ class RetrainOptions:
     # Research rows of the distress data kept in a run (0: all ~8,000): more would drown the
     # community's labels and take an hour; the gate still checks the distress recall.
     distress_rows: int = 2000
+    # Which weights learn (``fit --train-layers``): the emotion head only, so the risk signal, the
+    # embedding and the exemplar matcher stay exactly as measured; "all" to fine-tune everything.
+    layers: str = "emotion-head"
     data: str | None = None  # the original dataset folder (default: the model's training data)
     epochs: int = 2
     lr: float = 3e-5

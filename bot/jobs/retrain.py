@@ -363,6 +363,8 @@ class Retrainer:
             str(opts.torch_threads),
             "--seed",
             str(opts.seed),
+            "--train-layers",
+            opts.layers,
         ]
         for key in ("max_length", "batch_size"):
             if config.get(key):

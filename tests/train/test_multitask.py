@@ -169,3 +169,38 @@ def test_a_tiny_multitask_run_packages_a_model_that_travels_whole(
     texts = ["what a lovely day", "I am so tired of all this"]
     np.testing.assert_allclose(fp32.scores(texts), clf.scores(texts), atol=0.05)
     assert fp32.has_distress
+
+
+@pytest.mark.slow
+def test_emotion_head_only_training_keeps_the_risk_signal_exactly(
+    tmp_path: Path, goemotions_data: Path
+) -> None:
+    """Retraining on a community's labels (``--train-layers emotion-head``) changes how emotions
+    are read and nothing else: the encoder (so the embedding the matcher uses) and the distress
+    head come out bit for bit as they went in."""
+    from safetensors.torch import load_file
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from train.base import resolve_base
+    from train.cli import main
+    from train.heads import HEAD_FILE, MultiHead
+
+    base = tmp_path / "base"
+    model = _tiny_bert(28)
+    model.save_pretrained(base)
+    AutoTokenizer.from_pretrained(resolve_base("minilm")).save_pretrained(base)
+    MultiHead(model).save_head(base)  # a base with a distress head: the multi-task path
+    out = tmp_path / "run"
+    args = ["fit", "--data", str(goemotions_data), "--base", str(base), "--out", str(out)]
+    args += ["--epochs", "1", "--lr", "1e-2", "--batch-size", "16", "--threads", "1"]
+    args += ["--max-length", "32", "--max-train-examples", "120", "--no-prior-bias-init"]
+    assert main([*args, "--train-layers", "emotion-head", "--no-package"]) == 0
+    after = AutoModelForSequenceClassification.from_pretrained(out / "checkpoint")
+    before = dict(model.named_parameters())
+    changed = {n for n, p in after.named_parameters() if not torch.equal(p, before[n])}
+    assert changed and all(n.startswith("classifier.") for n in changed), changed
+    head_in, head_out = (
+        load_file(str(base / HEAD_FILE)),
+        load_file(str(out / "checkpoint" / HEAD_FILE)),
+    )
+    assert all(torch.equal(head_in[k], head_out[k]) for k in head_in)
