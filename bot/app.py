@@ -38,11 +38,12 @@ RETENTION_EVERY_S = 24 * 3600
 
 
 def build_service(settings: Settings, *, chart: bool = True) -> EmotionService:
-    """Migrate the database, open the store, load the model and build the service.
+    """Migrate the database (``AUTO_MIGRATE=false``: check it is migrated), open the store,
+    load the model and build the service.
 
     Raises :class:`StartupError` (one line) when the database cannot be opened, migrated or
     written to (:func:`bot.storage.open_store_engine`) or the model cannot be loaded."""
-    engine = open_store_engine(settings.database_url)
+    engine = open_store_engine(settings.database_url, auto_migrate=settings.auto_migrate)
     model_dir = serving_model_dir(settings)
     try:
         model = load_model(model_dir, threads=settings.classifier_threads)

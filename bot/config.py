@@ -81,6 +81,8 @@ class Settings(BaseSettings):
 
     # storage and model
     database_url: str = "sqlite:///emotion-bot.db"
+    # migrate the database on start; false: only check it is migrated (`emotion-bot db upgrade`)
+    auto_migrate: bool = True
     model_dir: Path = DEFAULT_MODEL_DIR
     classifier_threads: int = Field(0, ge=0, le=1024)  # 0: let ONNX Runtime choose
     log_level: str = "INFO"  # DEBUG | INFO | WARNING | ERROR | CRITICAL (`-v`: DEBUG)

@@ -2,10 +2,10 @@
 unusable: a URL that does not parse, an unknown kind of database, a driver that is not installed,
 a server that cannot be reached, a SQLite file that is corrupt, missing its folder or read-only.
 
-:func:`open_store_engine` migrates the database, opens it and proves that it can be written to (a
-read-only database would otherwise accept every message and store none of them); the errors come
-as :class:`DatabaseUnusable`, a :class:`~bot.core.errors.StartupError` that the command line prints
-as one line with exit status 2.
+:func:`open_store_engine` migrates the database (or, with ``AUTO_MIGRATE=false``, checks that it is
+migrated), opens it and proves that it can be written to (a read-only database would otherwise
+accept every message and store none of them); the errors come as :class:`DatabaseUnusable`, a
+:class:`~bot.core.errors.StartupError` that the command line prints as one line with exit status 2.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlch
 
 from bot.core.errors import StartupError
 from bot.storage.engine import BEGIN_OPTION, make_engine, normalise_url
-from bot.storage.migrate import upgrade
+from bot.storage.migrate import SchemaBehind, prepare_on_start
 
 logger = logging.getLogger(__name__)
 
@@ -98,11 +98,15 @@ def check_writable(engine: Engine) -> None:
         tx.rollback()
 
 
-def open_store_engine(url: str) -> Engine:
-    """Migrate the database at ``url``, open it and check it takes writes; the engine to build
-    the store on. Raises :class:`DatabaseUnusable` with one line saying what is wrong."""
+def open_store_engine(url: str, *, auto_migrate: bool = True) -> Engine:
+    """Migrate the database at ``url`` (``auto_migrate=False``: check that it is at head), open
+    it and check it takes writes; the engine to build the store on. Raises
+    :class:`DatabaseUnusable` with one line saying what is wrong."""
     with explained(url):
-        upgrade(url)
+        try:
+            prepare_on_start(url, auto_migrate=auto_migrate)
+        except SchemaBehind as exc:
+            raise DatabaseUnusable(f"{describe(url)}: {exc}") from None
         engine = make_engine(url)
         try:
             check_writable(engine)

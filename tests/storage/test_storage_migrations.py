@@ -9,7 +9,7 @@ from sqlalchemy import inspect
 
 from bot import cli
 from bot.storage import current, downgrade, make_engine, upgrade
-from bot.storage.migrate import alembic_config, head, migrations_dir
+from bot.storage.migrate import SCHEDULER_TABLES, alembic_config, head, migrations_dir
 from bot.storage.tables import metadata
 
 TABLES = {
@@ -21,6 +21,7 @@ TABLES = {
     "distress_flags",
     "model_versions",
     "job_runs",
+    *SCHEDULER_TABLES,  # 0005: the scheduler's own, not models (autogenerate leaves them)
 }
 
 
@@ -36,7 +37,15 @@ def _diff(url: str) -> list[object]:
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+            ctx = MigrationContext.configure(
+                conn,
+                opts={
+                    "compare_type": True,
+                    "include_name": lambda name, type_, _: (
+                        not (type_ == "table" and name in SCHEDULER_TABLES)
+                    ),
+                },
+            )
             return list(compare_metadata(ctx, metadata))
     finally:
         engine.dispose()
