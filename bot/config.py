@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.core.options import CoreOptions
 from bot.core.policy import DEFAULT_EMPATHY_THRESHOLD
@@ -55,6 +55,7 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Length caps: a value longer than these is a mistake (or an attack), refused at start-up.
 MAX_TEXT = 4_000  # any string setting (URLs, crisis resources, lists of ids)
 MAX_SECRET = 1_000  # tokens and secrets
+MAX_SHARDS = 65_536  # far above what the largest bots run; a typo is caught, not launched
 # Console names become platform ids and names in the database (ID columns are 64 characters).
 Name = Annotated[str, Field(min_length=1, max_length=64)]
 Zone = Annotated[str, Field(max_length=64)]
@@ -95,6 +96,11 @@ class Settings(BaseSettings):
     discord_token: SecretStr | None = None
     # sync commands to this guild only (instant)
     discord_dev_guild_id: int | None = Field(None, ge=0, lt=2**64)
+    # Sharding (docs/discord.md): the total shard count, the same in every process; unset: the
+    # count Discord recommends, all in this process. DISCORD_SHARD_IDS (e.g. "0,1"): the shards
+    # this process runs; the one holding shard 0 syncs the slash commands.
+    discord_shard_count: int | None = Field(None, ge=1, le=MAX_SHARDS)
+    discord_shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = None
     slack_bot_token: SecretStr | None = None  # xoxb-...
     slack_app_token: SecretStr | None = None  # xapp-... (Socket Mode)
     slack_signing_secret: SecretStr | None = None  # HTTP mode
@@ -165,6 +171,43 @@ class Settings(BaseSettings):
         if _is_placeholder(secret):
             raise ValueError("is a placeholder value; set the real secret or leave it empty")
         return SecretStr(secret)
+
+    @field_validator("discord_shard_ids", mode="before")
+    @classmethod
+    def _shard_ids(cls, value: object, info: ValidationInfo) -> tuple[int, ...] | None:
+        # A comma list ("0,1"); NoDecode keeps pydantic-settings from reading it as JSON.
+        if value is None:
+            return None
+        if isinstance(value, str):
+            if len(value) > MAX_TEXT:
+                raise ValueError(f"is longer than {MAX_TEXT} characters")
+            if not value.strip():
+                return None
+            parts = [part.strip() for part in value.split(",")]
+        elif isinstance(value, list | tuple):
+            parts = [str(part).strip() for part in value]
+        else:
+            raise ValueError("must be shard numbers separated by commas, e.g. 0,1")
+        ids: set[int] = set()
+        for text in parts:
+            if not (text.isascii() and text.isdigit()):
+                raise ValueError(
+                    f"must be shard numbers separated by commas, e.g. 0,1 (not {text[:20]!r})"
+                )
+            if int(text) in ids:
+                raise ValueError(f"lists shard {int(text)} twice")
+            ids.add(int(text))
+        if "discord_shard_count" not in info.data:
+            return tuple(sorted(ids))  # DISCORD_SHARD_COUNT itself is wrong: that error is shown
+        count = info.data["discord_shard_count"]
+        if count is None:
+            raise ValueError("needs DISCORD_SHARD_COUNT (the total number of shards) as well")
+        if max(ids) >= count:
+            raise ValueError(
+                f"has shard {max(ids)}, but shards are numbered 0 to {count - 1} "
+                f"with DISCORD_SHARD_COUNT={count}"
+            )
+        return tuple(sorted(ids))
 
     @field_validator("log_level")
     @classmethod
