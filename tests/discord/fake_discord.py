@@ -299,6 +299,7 @@ class FakeDiscord:
             ("GET", r"/users/@me", lambda rec: p.user(p.BOT_ID, "emotion-bot", bot=True)),
             ("GET", r"/oauth2/applications/@me", lambda rec: self._application()),
             ("GET", r"/gateway", lambda rec: {"url": self.gateway_url}),
+            ("GET", r"/gateway/bot", lambda rec: self._gateway_bot()),
             ("PUT", r"/applications/\d+/commands", self._commands),
             ("PUT", r"/applications/\d+/guilds/\d+/commands", self._commands),
             ("POST", r"/channels/(\d+)/messages", self._create_message),
@@ -324,6 +325,11 @@ class FakeDiscord:
             "owner": p.user(p.OWNER_ID, "owner"),
             "flags": 0,
         }
+
+    def _gateway_bot(self) -> dict[str, Any]:
+        """What an ``AutoShardedClient`` without a shard count asks: the recommended count."""
+        limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
+        return {"url": self.gateway_url, "shards": 1, "session_start_limit": limit}
 
     def _commands(self, rec: Recorded) -> list[dict[str, Any]]:
         return [

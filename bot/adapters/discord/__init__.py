@@ -57,8 +57,26 @@ def _dev_guild_id(settings: Any) -> int | None:
     return int(raw)
 
 
+def _shards(settings: Any) -> dict[str, Any]:
+    """``shard_count`` / ``shard_ids`` for ``AutoShardedClient`` from ``DISCORD_SHARD_COUNT`` /
+    ``DISCORD_SHARD_IDS`` (validated in :mod:`bot.config`); nothing when they are unset."""
+    count = getattr(settings, "discord_shard_count", None)
+    ids = getattr(settings, "discord_shard_ids", None)
+    options: dict[str, Any] = {}
+    if count is not None:
+        options["shard_count"] = int(count)
+    if ids:
+        if count is None:  # discord.py would raise a ClientException with no setting named
+            raise DiscordStartupError("DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT as well")
+        options["shard_ids"] = [int(i) for i in ids]
+    return options
+
+
 def build_client(service: CoreService, settings: Any, **options: Any) -> EmotionBotClient:
-    """The client for these settings (``DISCORD_DEV_GUILD_ID`` syncs commands to one server)."""
+    """The client for these settings: ``DISCORD_DEV_GUILD_ID`` syncs commands to one server;
+    ``DISCORD_SHARD_COUNT`` / ``DISCORD_SHARD_IDS`` choose the shards this process runs."""
+    for name, value in _shards(settings).items():
+        options.setdefault(name, value)
     return EmotionBotClient(service=service, dev_guild_id=_dev_guild_id(settings), **options)
 
 
@@ -88,3 +106,10 @@ async def run(
         raise DiscordStartupError(strings.INTENT_MISSING.format(portal=strings.PORTAL)) from exc
     except discord.GatewayNotFound as exc:
         raise DiscordStartupError(strings.CONNECT_FAILED.format(error=exc)) from exc
+    except discord.ConnectionClosed as exc:
+        if exc.code == 4010:
+            raise DiscordStartupError(strings.BAD_SHARD) from exc
+        if exc.code == 4011:
+            shards = strings.SHARDING_REQUIRED.format(shards=client.shard_summary())
+            raise DiscordStartupError(shards) from exc
+        raise

@@ -146,8 +146,16 @@ class ActionSender:
         key = (guild_id, template)
         if key in self._owners_told:
             return
-        guild = self.client.get_guild(int(guild_id))
-        if guild is None or guild.owner_id is None:
+        guild: discord.Guild | None = self.client.get_guild(int(guild_id))
+        if guild is None:
+            # Not in this process's cache: with the shards split across processes, the one
+            # running the weekly summary may not hold this server's shard. REST is not sharded.
+            try:
+                guild = await self.client.fetch_guild(int(guild_id), with_counts=False)
+            except discord.HTTPException as exc:
+                logger.warning("cannot look up guild %s to tell its owner: %s", guild_id, exc)
+                return
+        if guild.owner_id is None:
             logger.warning("guild %s has no mod channel and no owner known to tell", guild_id)
             return
         self._owners_told.add(key)

@@ -105,9 +105,15 @@ class RecentKeys:
         return True
 
 
-class EmotionBotClient(discord.Client):
+class EmotionBotClient(discord.AutoShardedClient):
     """The bot on Discord. ``dev_guild_id`` syncs the commands to one server (instant) instead of
-    globally (may take minutes to show up everywhere)."""
+    globally (may take minutes to show up everywhere).
+
+    Always an ``AutoShardedClient``: without ``shard_count`` it runs the number of shards Discord
+    recommends (``GET /gateway/bot``), all in this process, so a bot that outgrows one shard keeps
+    working. ``shard_count`` with ``shard_ids`` runs only those shards here: Discord sends a
+    guild's events to shard ``(guild_id >> 22) % shard_count``, so several processes on one token
+    share the servers instead of all receiving every event (docs/discord.md, "Sharding")."""
 
     def __init__(
         self,
@@ -144,10 +150,28 @@ class EmotionBotClient(discord.Client):
 
     # --- start-up ----------------------------------------------------------------------------
 
+    @property
+    def syncs_commands(self) -> bool:
+        """Whether this process registers the commands: the one holding shard 0 (or all shards).
+        Commands belong to the application, not to a shard: one sync is enough, and N processes
+        syncing at once would only spend the rate limit of ``PUT /applications/.../commands``."""
+        return self.shard_ids is None or 0 in self.shard_ids
+
+    def shard_summary(self) -> str:
+        """Which shards this process runs, for the log: "all 2 shards", "shards 1 of 2"."""
+        count = self.shard_count
+        if self.shard_ids is None:
+            return f"all {count} shard(s)" if count else "Discord's recommended shard count"
+        ids = ", ".join(str(i) for i in self.shard_ids)
+        return f"shard(s) {ids} of {count}"
+
     async def setup_hook(self) -> None:
         self.add_dynamic_items(ActionButton, EmotionSelect)
         self.tree.add_command(EmotionGroup(self))
         self.tree.add_command(label_context_menu(self))
+        if not self.syncs_commands:
+            logger.info(strings.SYNC_ELSEWHERE.format(shards=self.shard_summary()))
+            return
         try:
             if self.dev_guild_id:
                 guild = discord.Object(id=self.dev_guild_id)
@@ -164,16 +188,18 @@ class EmotionBotClient(discord.Client):
 
     async def on_ready(self) -> None:
         assert self.user is not None
-        scope = (
-            strings.SYNC_GUILD.format(guild_id=self.dev_guild_id)
-            if self.dev_guild_id
-            else strings.SYNC_GLOBAL
-        )
+        if not self.syncs_commands:
+            scope = strings.SYNC_NOT_HERE
+        elif self.dev_guild_id:
+            scope = strings.SYNC_GUILD.format(guild_id=self.dev_guild_id)
+        else:
+            scope = strings.SYNC_GLOBAL
         logger.info(
             strings.READY.format(
                 user=self.user,
                 user_id=self.user.id,
                 guilds=len(self.guilds),
+                shards=self.shard_summary(),
                 scope=scope,
                 invite=invite_url(self.application_id or self.user.id),
             )

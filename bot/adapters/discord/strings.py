@@ -22,11 +22,25 @@ INTENT_MISSING = (
 CONNECT_FAILED = "Could not reach Discord: {error}"
 
 READY = (
-    "Discord: logged in as {user} (id {user_id}) in {guilds} server(s). Slash commands synced "
-    "{scope}. Invite link: {invite}"
+    "Discord: logged in as {user} (id {user_id}) in {guilds} server(s) on {shards}. Slash "
+    "commands {scope}. Invite link: {invite}"
 )
-SYNC_GLOBAL = "globally (new commands can take a few minutes to appear)"
-SYNC_GUILD = "to the development server {guild_id} (instant)"
+SYNC_GLOBAL = "synced globally (new commands can take a few minutes to appear)"
+SYNC_GUILD = "synced to the development server {guild_id} (instant)"
+SYNC_NOT_HERE = "left to the process that holds shard 0"
+SYNC_ELSEWHERE = (
+    "Discord: this process runs {shards}; the process that holds shard 0 syncs the slash commands"
+)
+# Close codes Discord uses when the shard settings do not fit the bot.
+BAD_SHARD = (
+    "Discord closed the connection with code 4010 (invalid shard): DISCORD_SHARD_IDS must be "
+    "below DISCORD_SHARD_COUNT, and every process must use the same DISCORD_SHARD_COUNT."
+)
+SHARDING_REQUIRED = (
+    "Discord closed the connection with code 4011 (sharding required): the bot is in too many "
+    "servers for {shards}. Raise DISCORD_SHARD_COUNT (Discord wants at most 2,500 servers per "
+    "shard), or leave it unset to use the count Discord recommends (docs/discord.md, Sharding)."
+)
 
 # Command and option descriptions shown in Discord's UI (max 100 characters each).
 GROUP = "Emotion-aware helper: check a text, your mood, labels, privacy"
