@@ -5,6 +5,9 @@ waiting ``wait_s`` for more), runs the classifier in a thread, and resolves each
 While one batch runs, new messages queue up and form the next batch, so under load batches grow
 by themselves without adding latency when the bot is idle.
 
+Commands first: a text sent with ``urgent=True`` (a person waiting for an ``/emotion`` answer,
+see :mod:`bot.core.lanes`) goes into the next batch ahead of every queued message.
+
 Failures: a failing batch is retried once; if it fails again every text is tried on its own so one
 bad text cannot fail its neighbours; a text that still fails raises :class:`ClassificationError`
 to its caller. The classifier is read once per batch through ``get_classifier``, which makes a
@@ -16,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Callable
 
 from bot.core.ports import Classifier
@@ -28,7 +32,9 @@ class ClassificationError(RuntimeError):
     """The classifier failed for this text (after a retry)."""
 
 
-_Item = tuple[str, "asyncio.Future[Prediction]"]
+_Live = tuple[str, "asyncio.Future[Prediction]"]
+_Item = tuple[str, "asyncio.Future[Prediction] | None"]
+_WAKE: _Item = ("", None)  # wakes an idle worker for an urgent text; never classified
 
 
 class Batcher:
@@ -43,6 +49,7 @@ class Batcher:
         self._queue: asyncio.Queue[_Item] | None = None
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._urgent: deque[_Live] = deque()  # taken before the queue; a wake-up item is queued
         self.batches = 0  # statistics (the benchmark reports them)
         self.texts = 0
 
@@ -54,10 +61,15 @@ class Batcher:
             self._task = loop.create_task(self._work(self._queue), name="emotion-batcher")
         return self._queue
 
-    async def predict(self, text: str) -> Prediction:
-        """Classify one text (queued with any concurrent ones)."""
+    async def predict(self, text: str, *, urgent: bool = False) -> Prediction:
+        """Classify one text (queued with any concurrent ones; ``urgent``: ahead of them)."""
         future: asyncio.Future[Prediction] = asyncio.get_running_loop().create_future()
-        self._ensure_worker().put_nowait((text, future))
+        queue = self._ensure_worker()
+        if urgent:
+            self._urgent.append((text, future))
+            queue.put_nowait(_WAKE)  # an idle worker waits on the queue
+        else:
+            queue.put_nowait((text, future))
         return await future
 
     async def predict_many(self, texts: list[str]) -> list[Prediction]:
@@ -76,6 +88,9 @@ class Batcher:
             batch = [await queue.get()]
             deadline = loop.time() + self.wait_s
             while len(batch) < self.max_batch:
+                if self._urgent:  # commands go before the queued messages
+                    batch.insert(0, self._urgent.popleft())
+                    continue
                 if not queue.empty():
                     batch.append(queue.get_nowait())
                     continue
@@ -86,11 +101,13 @@ class Batcher:
                     batch.append(await asyncio.wait_for(queue.get(), remaining))
                 except TimeoutError:
                     break
-            live = [(t, f) for t, f in batch if not f.done()]
+            while self._urgent:  # a full batch still takes every waiting command
+                batch.insert(0, self._urgent.popleft())
+            live: list[_Live] = [(t, f) for t, f in batch if f is not None and not f.done()]
             if live:
                 await self._run(live)
 
-    async def _run(self, batch: list[_Item]) -> None:
+    async def _run(self, batch: list[_Live]) -> None:
         classifier = self._get()
         texts = [t for t, _ in batch]
         self.batches += 1

@@ -22,6 +22,7 @@ from typing import Any, Protocol, TypeVar
 from bot.core.backlog import Backlog
 from bot.core.batching import Batcher
 from bot.core.events import Card, ChannelRef, ChatMessage, CommunityRef, UserRef
+from bot.core.lanes import in_command_lane
 from bot.core.options import CoreOptions
 from bot.core.policy import Cooldowns
 from bot.core.ports import Classifier, MessageStore
@@ -76,6 +77,10 @@ class Deps:
             wait_s=self.options.batch_wait_s,
         )
         self._db_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="emotion-store")
+        # Commands' store calls (bot.core.lanes) run here, not behind a flood's queued saves.
+        self._command_pool = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="emotion-store-command"
+        )
         # Long reads (summaries, /emotion channel) run beside the store thread where the store
         # allows it, so live messages never queue behind them.
         self._read_pool = (
@@ -149,7 +154,9 @@ class Deps:
     async def classify(self, text: str) -> Prediction:
         """Classify one text (batched with concurrent ones); raises ClassificationError."""
         started = time.perf_counter()
-        prediction = await self.batcher.predict(text[: self.options.max_text_chars])
+        prediction = await self.batcher.predict(
+            text[: self.options.max_text_chars], urgent=in_command_lane()
+        )
         if self.on_classified is not None:
             self.on_classified(time.perf_counter() - started)
         return prediction
@@ -157,8 +164,10 @@ class Deps:
     # --- the store, off the loop ---------------------------------------------------------------
 
     async def db(self, fn: Callable[..., T], *args: Any, retry: bool = True, **kwargs: Any) -> T:
-        """Run a store method in the store thread; retry once after a short pause."""
-        return await self._run(self._db_pool, fn, args, kwargs, retry=retry)
+        """Run a store method in the store thread (a command's in its own thread, see
+        :mod:`bot.core.lanes`); retry once after a short pause."""
+        pool = self._command_pool if in_command_lane() else self._db_pool
+        return await self._run(pool, fn, args, kwargs, retry=retry)
 
     async def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a store method that only reads, beside the store thread where the store allows
@@ -245,6 +254,7 @@ class Deps:
         await self.batcher.aclose()
         self._db_pool.shutdown(wait=True)
         self._read_pool.shutdown(wait=True)
+        self._command_pool.shutdown(wait=True)
 
 
 def _name(fn: Callable[..., Any]) -> str:

@@ -29,6 +29,7 @@ from bot.core.commands import admin, check, help, label, mood, privacy, why
 from bot.core.commands.common import reply
 from bot.core.deps import Deps
 from bot.core.events import Action, CommandRequest
+from bot.core.lanes import command_lane
 
 logger = logging.getLogger(__name__)
 
@@ -59,4 +60,5 @@ async def dispatch(deps: Deps, req: CommandRequest) -> list[Action]:
         logger.info("unknown command %r from %s", req.name, req.user.id)
         return reply(req, msgs.UNKNOWN_COMMAND.format(name=req.name))
     logger.debug("command %s by %s", name, req.user.id)
-    return await handler(deps, req)
+    with command_lane():  # ahead of queued messages (bot.core.lanes)
+        return await handler(deps, req)
