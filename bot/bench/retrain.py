@@ -192,6 +192,8 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         tunables["lr"] = args.lr
     if args.repeat:
         tunables["repeat"] = args.repeat
+    if args.replay:
+        tunables["replay_min"] = args.replay
     if args.distress_rows >= 0:
         tunables["distress_rows"] = args.distress_rows
     if args.community_data:
@@ -361,6 +363,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=0, help="override RETRAIN_EPOCHS")
     parser.add_argument("--lr", type=float, default=0.0, help="override RETRAIN_LR")
     parser.add_argument("--repeat", type=int, default=0, help="override the community repeat")
+    parser.add_argument(
+        "--replay", type=int, default=0, help="override RETRAIN_REPLAY_MIN (original examples)"
+    )
     parser.add_argument(
         "--distress-rows", type=int, default=-1, help="override the research rows kept (0: all)"
     )
