@@ -9,11 +9,8 @@ single-session :class:`FakeDiscord` tests it).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import copy
 import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -57,9 +54,9 @@ class ShardedFakeDiscord(FakeDiscord):
         super().__init__()
         self.guilds = {g["id"]: g for g in guilds}
         self.recommended_shards = recommended_shards
-        self.sessions: dict[tuple[int, int], Session] = {}
+        # Every live session; two on the same shard both get its events, as on Discord.
+        self.sessions: list[Session] = []
         self.deliveries: list[tuple[tuple[int, int], str, str]] = []  # (shard, event, id)
-        self._session_change = asyncio.Event()
 
     # --- helpers for tests -------------------------------------------------------------------
 
@@ -67,19 +64,8 @@ class ShardedFakeDiscord(FakeDiscord):
         """The ``shard`` of every IDENTIFY, in order (``(0, 1)`` when none was given)."""
         return [tuple(i.get("shard") or (0, 1)) for i in self.gateway.identifies]  # type: ignore[misc]
 
-    async def wait_sessions(self, count: int, timeout: float = 10.0) -> None:
-        """Wait until ``count`` sessions have IDENTIFYed and got their guilds."""
-        deadline = time.monotonic() + timeout
-        while len(self.sessions) < count:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(f"{len(self.sessions)} of {count} sessions connected")
-            self._session_change.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._session_change.wait(), remaining)
-
     async def stop(self) -> None:
-        for session in list(self.sessions.values()):
+        for session in list(self.sessions):
             if not session.ws.closed:
                 await session.ws.close()
         await super().stop()
@@ -93,8 +79,8 @@ class ShardedFakeDiscord(FakeDiscord):
         if event in ("MESSAGE_CREATE", "MESSAGE_UPDATE"):
             self.messages[data["id"]] = data
         guild_id = data.get("guild_id")
-        for key, session in list(self.sessions.items()):
-            shard_id, count = key
+        for session in list(self.sessions):
+            shard_id, count = session.shard
             wanted = 0 if guild_id is None else shard_of(guild_id, count)
             if wanted == shard_id and not session.ws.closed:
                 await self._send(session, event, data)
@@ -108,9 +94,7 @@ class ShardedFakeDiscord(FakeDiscord):
 
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = await super()._gateway(request)
-        for key, session in list(self.sessions.items()):
-            if session.ws is ws:
-                del self.sessions[key]
+        self.sessions = [s for s in self.sessions if s.ws is not ws]
         return ws
 
     async def _identify(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
@@ -126,7 +110,7 @@ class ShardedFakeDiscord(FakeDiscord):
             await ws.close(code=4011, message=b"Sharding required.")
             return
         session = Session((shard_id, count), ws)
-        self.sessions[session.shard] = session
+        self.sessions.append(session)
         mine = [g for gid, g in self.guilds.items() if shard_of(gid, count) == shard_id]
         ready = {
             "v": 10,
@@ -140,7 +124,6 @@ class ShardedFakeDiscord(FakeDiscord):
         await self._send(session, "READY", ready)
         for guild in mine:
             await self._send(session, "GUILD_CREATE", copy.deepcopy(guild))
-        self._session_change.set()
 
     async def _resume(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
         self.errors.append("RESUME is not supported by the sharded fake")
