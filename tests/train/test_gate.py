@@ -51,3 +51,11 @@ def test_a_candidate_whose_distress_recall_falls_is_refused() -> None:
     assert not fell.promote and "distress recall" in fell.reasons[0]
     headless = decide({**better, "distress_recall": None}, current, GateConfig())
     assert not headless.promote
+
+
+def test_a_retrained_head_with_more_near_ties_passes_parity_a_broken_export_does_not() -> None:
+    current = _model(community=0.13, original=0.51, agreement=0.992)
+    flatter = decide(_model(community=0.5, original=0.51, agreement=0.980), current, GateConfig())
+    assert flatter.promote and not flatter.parity_failed
+    broken = decide(_model(community=0.5, original=0.51, agreement=0.96), current, GateConfig())
+    assert not broken.promote and broken.parity_failed
