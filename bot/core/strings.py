@@ -77,6 +77,36 @@ FLAG_REVIEWED = "Flag #{flag_id} marked {state}."
 FLAG_REVIEWED_BY = "{state} by {who} at {when}"
 FLAG_NOT_FOUND = "I can't find flag #{flag_id}."
 FLAG_BAD_STATE = "Unknown review state {state!r}; use acknowledged, resolved or false_alarm."
+# After a review: add the message as an example of the community (bot.core.distress.reviewed).
+EXAMPLE_TITLE = "Add as an example?"
+EXAMPLE_OFFER = {
+    "safe": (
+        "Add this message as an example of what is not risk, so that messages nearly the same "
+        "as it are not flagged in this community?"
+    ),
+    "risk": (
+        "Add this message as an example of risk, so similar messages in this community are flagged?"
+    ),
+}
+EXAMPLE_NOTE = (
+    "Only you see this. It counts from now on and goes into the next retraining; its text is "
+    "kept for that until its author uses `/emotion forget`."
+)
+EXAMPLE_BUTTONS = (("add_example", "Add example"), ("no_example", "No"))
+EXAMPLE_ADDED = {
+    "safe": "Added. Messages nearly the same as this one are no longer flagged in this community.",
+    "risk": "Added. Messages like this one count as risk in this community from now on.",
+}
+EXAMPLE_DECLINED = "Okay, nothing was added."
+EXAMPLE_ALREADY = "This message is already an example."
+EXAMPLE_NO_TEXT = (
+    "I no longer have this message's text (I keep texts in memory for a day only), so it can't "
+    "be added as an example."
+)
+EXAMPLE_UNREADABLE = "I can't read this message well enough to use it as an example."
+EXAMPLE_NOT_REVIEWED = (
+    "Flag #{flag_id} is no longer marked resolved or false alarm, so nothing was added."
+)
 
 # --- commands ------------------------------------------------------------------------------------
 
