@@ -89,8 +89,9 @@ async def start_jobs(
     notifiers: dict[str, Any],
     monitor: Monitor | None = None,
 ) -> Any:
-    """Start the scheduler (weekly summaries, retraining, retention) in this event loop;
-    None when SCHEDULER_ENABLED is off. ``notifiers``: platform -> the adapter that posts to
+    """Start the scheduler (weekly summaries, retraining, retention) in this event loop; it runs
+    the persisted jobs when this process leads (:mod:`bot.jobs.scheduler`). None when
+    SCHEDULER_ENABLED is off. ``notifiers``: platform -> the adapter that posts to
     its communities' moderators (``post_summary(community, card)``); ``monitor`` counts the
     job runs."""
     options = job_options(settings)
@@ -105,7 +106,13 @@ async def start_jobs(
         communities=store.communities,
         channel_names=store.channel_names,
     )
-    scheduler = BotScheduler(runtime, engine=make_engine(settings.database_url))
+    scheduler = BotScheduler(
+        runtime,
+        engine=make_engine(settings.database_url),
+        lease_s=settings.scheduler_lease_s,
+        poll_s=settings.scheduler_poll_s,
+        leader_retry_s=settings.scheduler_leader_retry_s,
+    )
     if monitor is not None:
         monitor.watch_scheduler(scheduler)
     await scheduler.start()

@@ -123,6 +123,11 @@ class Settings(BaseSettings):
 
     # scheduler (bot.jobs): weekly summaries, retraining, retention
     scheduler_enabled: bool = True
+    # several processes on one database (bot.jobs.scheduler): a job run's lease, how often each
+    # process looks for runs to take up, how often a follower tries to lead
+    scheduler_lease_s: float = Field(120.0, ge=1.0, le=86_400.0)
+    scheduler_poll_s: float = Field(30.0, ge=0.1, le=3_600.0)
+    scheduler_leader_retry_s: float = Field(15.0, ge=0.1, le=3_600.0)
     summary_enabled: bool = True
     summary_weekday: str = "mon"
     summary_hour: int = 9

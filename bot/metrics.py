@@ -20,11 +20,11 @@ from the core's ``Deps.on_classified`` hook, job runs from the scheduler's APSch
 * ``emotion_bot_classifier_latency_seconds``: histogram of one message's classification, the wait
   for its batch included; ``emotion_bot_classifier_batches_total``, ``..._texts_total``;
 * ``emotion_bot_backlog{queue}``: messages waiting for a retry (``unclassified``, ``unsaved``);
-* ``emotion_bot_scheduler_leader``: 1 while this process runs the scheduler (today every bot
-  process that starts the scheduler runs it: there is one process per database);
+* ``emotion_bot_scheduler_leader``: 1 while this process leads the scheduler (runs the persisted
+  jobs; one process per database, see :mod:`bot.jobs.scheduler`);
 * ``emotion_bot_job_runs_total{job,outcome}``: scheduled job runs; ``job`` is the job id's kind
   (``summary``, ``retrain``, ``retention``, ``reconcile``, ``watch``), ``outcome`` the status the
-  job returned (``posted``, ``skipped``, ``failed``, ``already_done``, ...), else ``ok``, or
+  job returned (``posted``, ``handed_off``, ``failed``, ``already_done``, ...), else ``ok``, or
   ``error`` (it raised) or ``missed`` (past its grace time);
 * ``emotion_bot_model_info{version}``, ``emotion_bot_uptime_seconds``.
 
@@ -110,9 +110,10 @@ class Monitor:
     def watch_scheduler(self, scheduler: BotScheduler) -> None:
         """Count the runs of ``scheduler``'s jobs; call before ``scheduler.start()``."""
         self.scheduler = scheduler
-        scheduler.scheduler.add_listener(
-            self._job_event, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED
-        )
+        for runner in (scheduler.scheduler, scheduler.local):  # local: runs taken over
+            runner.add_listener(
+                self._job_event, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED
+            )
 
     def _job_event(self, event: JobEvent) -> None:
         if event.code == EVENT_JOB_MISSED:
@@ -127,7 +128,7 @@ class Monitor:
     @property
     def leader(self) -> bool:
         scheduler = self.scheduler
-        return scheduler is not None and bool(scheduler.scheduler.running)
+        return scheduler is not None and scheduler.leader
 
     # --- health -----------------------------------------------------------------------------------
 

@@ -61,12 +61,15 @@ class JobRuntime:
 
     # --- communities --------------------------------------------------------------------------
 
-    async def communities(self) -> list[CommunityRef]:
-        """Known communities on a platform with a running adapter (a notifier)."""
+    async def known_communities(self) -> list[CommunityRef]:
+        """Every community in the database, on any platform."""
         if self._communities is None:
             return []
-        known = await self.service.db(self._communities)
-        return [c for c in known if c.platform in self.notifiers]
+        return list(await self.service.db(self._communities))
+
+    async def communities(self) -> list[CommunityRef]:
+        """Known communities on a platform with a running adapter (a notifier)."""
+        return [c for c in await self.known_communities() if c.platform in self.notifiers]
 
     # --- weekly summary -----------------------------------------------------------------------
 

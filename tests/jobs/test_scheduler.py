@@ -168,9 +168,15 @@ async def test_reconcile_follows_a_time_zone_change_and_new_communities(
         assert str(job.trigger.timezone) == "America/New_York"
         local = job.next_run_time.astimezone(job.trigger.timezone)
         assert (local.weekday(), local.hour) == (0, 9)
-        # A platform without a running adapter gets no summary job.
-        runtime._communities = lambda: [CommunityRef("slack", "T1", "elsewhere")]
-        assert await scheduler.reconcile() == {}
+        # A platform without an adapter in this process gets its job too: when it fires, the
+        # week is queued for a process that serves the platform, not claimed and skipped.
+        slack = CommunityRef("slack", "T1", "elsewhere")
+        runtime._communities = lambda: [slack]
+        assert await scheduler.reconcile() == {summary_job_id(slack): "added"}
+        assert await scheduler.run_summary(slack) == "handed_off"
+        label, _, _ = await runtime.summary_week(slack)
+        queued = scheduler.claims.get(summary_job_id(slack), label)
+        assert queued is not None and queued.owner is None and queued.done_at is None
     finally:
         await _stop(scheduler)
 
