@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 UNREAD_NOTES = frozenset({"empty", "unread"})
+# The label a text that was not read (:attr:`Prediction.read` False) is stored under: no mood.
+UNREAD_LABEL = "unread"
 
 
 @dataclass(frozen=True)

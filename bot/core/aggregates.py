@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from bot.core.records import StoredMessage
+from classifier.prediction import UNREAD_LABEL
 
 _NO_TIME = datetime.min.replace(tzinfo=UTC)
 
@@ -47,6 +48,27 @@ class PeriodStats:
     buckets: tuple[LabelGroup, ...] = ()  # per (UTC bucket start, label)
     channels: tuple[LabelGroup, ...] = ()  # per (channel id, label)
     channel_members: Mapping[str, int] = field(default_factory=dict)  # distinct authors
+
+
+def without_unread(stats: PeriodStats) -> tuple[PeriodStats, int]:
+    """``stats`` without the messages stored as not read (other languages, code only), and how
+    many there were: they carry no mood, so no share counts them."""
+    unread = sum(g.count for g in stats.labels if g.label == UNREAD_LABEL)
+    if not unread:
+        return stats, 0
+
+    def read(groups: tuple[LabelGroup, ...]) -> tuple[LabelGroup, ...]:
+        return tuple(g for g in groups if g.label != UNREAD_LABEL)
+
+    kept = PeriodStats(
+        messages=stats.messages - unread,
+        members=stats.members,
+        labels=read(stats.labels),
+        buckets=read(stats.buckets),
+        channels=read(stats.channels),
+        channel_members=stats.channel_members,
+    )
+    return kept, unread
 
 
 def in_order(groups: Iterable[LabelGroup]) -> list[LabelGroup]:

@@ -228,6 +228,15 @@ SUMMARY_PARTICIPATION = "Participation"
 SUMMARY_PARTICIPATION_TEXT = (
     "{messages} messages from {members} members (last week: {prev_messages} from {prev_members})"
 )
+UNREAD_TITLE = "Not read"
+UNREAD_FIELD = (
+    "{n} {messages} in other languages (or only code) {were} not read: the model reads English "
+    "only, so they are in no share above"
+)
+SUMMARY_UNREAD = (
+    "{n} more {messages} in other languages (or only code) {were} not read: the model reads "
+    "English only, so they are in no share above"
+)
 # A change of a share from last week: always with its 95% margin, and whether chance could explain
 # it. "points" are percentage points of the share.
 SUMMARY_CHANGE = "{direction} {points} ± {margin} points"

@@ -20,7 +20,13 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from bot.core import strings as msgs
-from bot.core.aggregates import PeriodStats, in_order, label_counts, stats_from_rows
+from bot.core.aggregates import (
+    PeriodStats,
+    in_order,
+    label_counts,
+    stats_from_rows,
+    without_unread,
+)
 from bot.core.change import ShareChange, margin_points
 from bot.core.events import Card, CommunityRef
 from bot.core.records import FLAG_STATES, FlagRecord, StoredMessage
@@ -76,6 +82,7 @@ class WeeklySummary:
     channels: tuple[ChannelMove, ...] = ()
     hidden_channels: int = 0
     flags: dict[str, int] = field(default_factory=dict)  # state -> count
+    unread: int = 0  # messages not read (other languages, code only): in no share above
     tz: tzinfo = UTC  # the community's time zone: the days above are its dates
 
     @property
@@ -228,6 +235,8 @@ def summary_from_stats(
     """The summary of one period's aggregates (``stats``) against the period before (``prev``):
     the same result as :func:`build_summary` on the rows they were counted from."""
     tz = ZoneInfo(timezone) if isinstance(timezone, str) else timezone
+    stats, unread = without_unread(stats)
+    prev, _ = without_unread(prev)
     hidden = WeeklySummary(
         community=community,
         start=start,
@@ -239,6 +248,7 @@ def summary_from_stats(
         prev_members=prev.members,
         hidden=True,
         flags=dict(Counter(f.state for f in flags)),
+        unread=unread,
         tz=tz,
     )
     if stats.members < min_group_size:
@@ -339,10 +349,17 @@ def summary_card(summary: WeeklySummary, chart_png: bytes | None = None) -> Card
     dates = _dates(summary)
     title = msgs.SUMMARY_TITLE.format(**dates)
     flags = _flags_text(summary.flags)
+    unread = ""
+    if summary.unread:
+        n = summary.unread
+        unread = msgs.SUMMARY_UNREAD.format(
+            n=n, messages="message" if n == 1 else "messages", were="was" if n == 1 else "were"
+        )
     if summary.empty:
+        body = msgs.SUMMARY_EMPTY.format(**dates)
         return Card(
             title=title,
-            body=msgs.SUMMARY_EMPTY.format(**dates),
+            body=f"{body}\n{unread}" if unread else body,
             fields=((msgs.SUMMARY_FLAGS, flags),),
         )
     if summary.hidden:
@@ -364,6 +381,8 @@ def summary_card(summary: WeeklySummary, chart_png: bytes | None = None) -> Card
         prev_messages=summary.prev_messages,
         prev_members=summary.prev_members,
     )
+    if unread:
+        participation += f"\n{unread}"
     fields = [(msgs.SUMMARY_MIX, mix)]
     if channels:
         fields.append((msgs.SUMMARY_CHANNELS, channels))

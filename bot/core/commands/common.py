@@ -38,9 +38,21 @@ def parse_days(req: CommandRequest, default: int, max_days: int) -> int | None:
     return days if 1 <= days <= max_days else None
 
 
-def mood_fields(labels: Counter[str], scheme: LabelScheme) -> tuple[tuple[str, str], ...]:
+def mood_fields(
+    labels: Counter[str], scheme: LabelScheme, unread: int = 0
+) -> tuple[tuple[str, str], ...]:
     """Family mix with bars, then the top emotions: the body of ``me`` and ``channel``.
-    ``labels``: messages per label, labels in the order they first appear."""
+    ``labels``: messages per label, labels in the order they first appear; ``unread``: messages
+    that were not read (other languages, code only), said apart and in no share."""
+    note: tuple[tuple[str, str], ...] = ()
+    if unread:
+        n = unread
+        text = msgs.UNREAD_FIELD.format(
+            n=n, messages="message" if n == 1 else "messages", were="was" if n == 1 else "were"
+        )
+        note = ((msgs.UNREAD_TITLE, text),)
+    if not labels:
+        return note
     families: Counter[str] = Counter()
     for label, n in labels.items():
         families[scheme.family.get(label, "other")] += n
@@ -52,4 +64,4 @@ def mood_fields(labels: Counter[str], scheme: LabelScheme) -> tuple[tuple[str, s
     )
     top = labels.most_common(5)
     finer = ", ".join(f"{label} {round(100 * n / total)}%" for label, n in top)
-    return ((msgs.SUMMARY_MIX, mix), (msgs.SUMMARY_FINER, finer))
+    return ((msgs.SUMMARY_MIX, mix), (msgs.SUMMARY_FINER, finer), *note)

@@ -7,7 +7,7 @@ import logging
 from datetime import timedelta
 
 from bot.core import strings as msgs
-from bot.core.aggregates import label_counts
+from bot.core.aggregates import label_counts, without_unread
 from bot.core.commands.common import mood_fields, parse_days, reply
 from bot.core.deps import Deps
 from bot.core.events import Action, Card, CommandRequest
@@ -29,13 +29,14 @@ async def cmd_me(deps: Deps, req: CommandRequest) -> list[Action]:
         user_id=req.user.id,
         since=deps.clock() - timedelta(days=days),
     )
+    read, unread = without_unread(stats)
     note = msgs.OPTED_OUT_NOTE if await deps.is_opted_out(req.user) else ""
     if not stats.messages:
         return reply(req, " ".join(filter(None, [msgs.ME_EMPTY.format(days=days), note])))
     card = Card(
         title=msgs.ME_TITLE.format(days=days),
         body=note,
-        fields=mood_fields(label_counts(stats.labels), deps.scheme),
+        fields=mood_fields(label_counts(read.labels), deps.scheme, unread),
         footer=msgs.ME_FOOTER,
     )
     return reply(req, card=card)
@@ -57,6 +58,7 @@ async def cmd_channel(deps: Deps, req: CommandRequest) -> list[Action]:
     if not stats.messages:
         return reply(req, msgs.CHANNEL_EMPTY.format(days=days))
     members = stats.members
+    read, unread = without_unread(stats)
     if members < settings.min_group_size:
         logger.info(
             "channel %s: %d members < %d, mood hidden",
@@ -67,7 +69,7 @@ async def cmd_channel(deps: Deps, req: CommandRequest) -> list[Action]:
         return reply(req, msgs.CHANNEL_HIDDEN.format(days=days, min_group=settings.min_group_size))
     card = Card(
         title=msgs.CHANNEL_TITLE.format(channel=req.channel.name or req.channel.id, days=days),
-        fields=mood_fields(label_counts(stats.labels), deps.scheme),
+        fields=mood_fields(label_counts(read.labels), deps.scheme, unread),
         footer=msgs.CHANNEL_FOOTER.format(messages=stats.messages, members=members),
     )
     return reply(req, card=card)
