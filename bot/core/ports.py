@@ -6,8 +6,8 @@ The store is synchronous (SQLAlchemy); the service calls it off the event loop.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any, Protocol
+from datetime import datetime, timedelta
+from typing import Any, Literal, Protocol
 
 from bot.core.aggregates import PeriodStats
 from bot.core.events import ChannelRef, ChatMessage, CommunityRef, UserRef
@@ -20,6 +20,11 @@ from bot.core.records import (
 )
 from classifier.prediction import Prediction
 from classifier.scheme import LabelScheme
+
+# What saving a classification did: "stored" (this process wrote the row and acts on the
+# message), "duplicate" (the row was there: another process or a redelivery took it), "opted_out"
+# (the author had opted out: nothing stored).
+SaveOutcome = Literal["stored", "duplicate", "opted_out"]
 
 
 class Classifier(Protocol):
@@ -55,8 +60,9 @@ class MessageStore(Protocol):
     def is_opted_out(self, user: UserRef) -> bool: ...
     def set_opted_out(self, user: UserRef, opted_out: bool) -> None: ...
 
-    # classified messages (upsert on (platform, message id): an edit replaces the row)
-    def save_classification(self, message: ChatMessage, prediction: Prediction) -> None: ...
+    # classified messages (insert on (platform, message id), unless there or opted out: only the
+    # process whose insert wins acts on a message; an edit replaces the row)
+    def save_classification(self, message: ChatMessage, prediction: Prediction) -> SaveOutcome: ...
     def delete_message(self, platform: str, message_id: str) -> bool: ...
     def get_message(self, platform: str, message_id: str) -> StoredMessage | None: ...
     def messages(
@@ -86,8 +92,33 @@ class MessageStore(Protocol):
     def add_label(self, label: HumanLabel) -> int: ...
     def labels(self, *, since: datetime | None = None) -> list[HumanLabel]: ...
 
-    # distress flags
-    def add_flag(self, flag: FlagRecord) -> FlagRecord: ...  # returns it with its id
+    # empathy cooldowns and deliveries, held in the database for every process
+    def claim_empathy(
+        self,
+        *,
+        platform: str,
+        community_id: str,
+        user_id: str,
+        channel_id: str,
+        now: datetime,
+        member_cooldown: timedelta,
+        channel_cooldown: timedelta,
+    ) -> str | None: ...  # None: taken; "member" | "channel": that cooldown still runs
+    def first_delivery(self, platform: str, keys: Sequence[str]) -> bool: ...
+
+    # distress flags (at most one open per member)
+    def add_flag(self, flag: FlagRecord) -> FlagRecord | None: ...  # None: one is open already
+    def open_flag_for(self, platform: str, user_id: str) -> FlagRecord | None: ...
+    def update_open_flag(
+        self,
+        flag_id: int,
+        *,
+        score: float,
+        reason: str,
+        message_id: str,
+        at: datetime,
+        quiet_since: datetime,
+    ) -> FlagRecord | None: ...
     def get_flag(self, flag_id: int) -> FlagRecord | None: ...
     def update_flag_evidence(
         self, flag_id: int, *, score: float, reason: str, message_id: str

@@ -13,8 +13,18 @@ Every method is one short transaction and synchronous: the core calls it off the
 
 Behaviour worth knowing:
 
-* ``save_classification`` upserts on (platform, message id): an edit replaces the row. The
-  community, channel and member rows are created on first sight.
+* ``save_classification`` inserts on (platform, message id) unless the row is there already or
+  the author has opted out, and says which (:data:`~bot.core.ports.SaveOutcome`): with several
+  processes on one database, only the one whose insert wins acts on the message. The opt-out is
+  read in the same statement, under a share lock of the member row, so no message is stored once
+  an opt-out has committed. An edit replaces the row. The community, channel and member rows are
+  created on first sight.
+* ``claim_empathy`` takes a member's and a channel's empathy cooldown in one transaction
+  (conditional upserts of ``empathy_cooldowns``): one process wins a prompt, the others hear which
+  cooldown holds. ``first_delivery`` records platform delivery keys (``seen_events``, an hour).
+* ``add_flag`` keeps at most one open flag per member (a partial unique index): it returns None
+  when one is open already; ``update_open_flag`` adds evidence to it only while it is open and the
+  evidence is higher (or the flag has not been updated for a while).
 * ``forget_user`` deletes that member's messages, the labels they gave, the labels others gave on
   their messages (those hold their text; found by ``labels.author_id`` too, so also once the
   message row was deleted or purged by retention), the distress flags about them and their
@@ -32,17 +42,28 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    case,
+    delete,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import StaticPool
 
 from bot.core.aggregates import PeriodStats
 from bot.core.events import ChannelRef, ChatMessage, CommunityRef, UserRef
+from bot.core.ports import SaveOutcome
 from bot.core.records import (
     FLAG_STATES,
     ChannelSettings,
@@ -51,12 +72,13 @@ from bot.core.records import (
     HumanLabel,
     StoredMessage,
 )
-from bot.storage import convert, privacy, stats
+from bot.storage import convert, once, privacy, stats
 from bot.storage.engine import BEGIN_OPTION
 from bot.storage.tables import (
     Channel,
     Community,
     DistressFlagRow,
+    EmpathyCooldown,
     JobRun,
     Label,
     Member,
@@ -86,10 +108,19 @@ members = cast(Table, Member.__table__)
 messages_t = cast(Table, MessageRow.__table__)
 labels_t = cast(Table, Label.__table__)
 flags_t = cast(Table, DistressFlagRow.__table__)
+cooldowns_t = cast(Table, EmpathyCooldown.__table__)
 
 
 class StoreBusyError(TimeoutError):
     """The database stayed locked by another writer for longer than the busy timeout."""
+
+
+class _Blocked(Exception):
+    """A cooldown still runs (raised inside the claim's transaction to roll it back)."""
+
+    def __init__(self, scope: str) -> None:
+        super().__init__(scope)
+        self.scope = scope
 
 
 class SqlStore:
@@ -102,6 +133,7 @@ class SqlStore:
         # Reads may run on connections of their own beside the writer (SQLite in WAL mode and
         # PostgreSQL), except on an in-memory SQLite database: its one connection is shared.
         self.concurrent_reads = not isinstance(engine.pool, StaticPool)
+        self._deliveries = 0  # first_delivery calls (old keys are purged every PURGE_EVERY)
 
     # --- transactions ----------------------------------------------------------------------------
 
@@ -208,7 +240,11 @@ class SqlStore:
 
     # --- classified messages -------------------------------------------------------------------
 
-    def save_classification(self, message: ChatMessage, prediction: Prediction) -> None:
+    def save_classification(self, message: ChatMessage, prediction: Prediction) -> SaveOutcome:
+        """Store the classification of ``message``: ``"stored"`` when this call wrote the row
+        (the caller acts on the message), ``"duplicate"`` when the row was there already (another
+        process, or a redelivery, took it), ``"opted_out"`` when its author has opted out (nothing
+        stored). An edit replaces the row (``"stored"``)."""
         channel = message.channel
         values = {
             "platform": channel.community.platform,
@@ -223,16 +259,18 @@ class SqlStore:
             "model_version": prediction.model_version,
             "stored_at": self._clock(),
         }
-        replaced = (
-            *("community_id", "channel_id", "user_id", "sent_at"),
-            *("label", "labels", "scores", "model_version", "stored_at"),
-        )
         with self._tx(write=True) as conn:
             self._ensure_channel(conn, channel)
             self._ensure_member(conn, message.author)
-            upsert(
-                conn, messages_t, values, keys=("platform", "message_id"), update_columns=replaced
+            statement = once.save_message(conn.dialect.name, replace=message.is_edit)
+            if conn.execute(statement, values).first() is not None:
+                return "stored"
+            # Nothing written: the row exists, or the author opted out (rare, so asked only now).
+            author = message.author
+            opted_out = conn.scalar(
+                select(members.c.opted_out).where(*_member_key(author.platform, author.id))
             )
+        return "opted_out" if opted_out else "duplicate"
 
     def insert_messages(self, rows: Iterable[StoredMessage], *, chunk: int = 10_000) -> int:
         """Bulk-insert classified messages (seeding, imports): plain inserts, one transaction per
@@ -396,8 +434,10 @@ class SqlStore:
 
     # --- distress flags ------------------------------------------------------------------------
 
-    def add_flag(self, flag: FlagRecord) -> FlagRecord:
-        """Store a new flag (its ``id`` is ignored) and return it with the id it was given."""
+    def add_flag(self, flag: FlagRecord) -> FlagRecord | None:
+        """Store a new flag (its ``id`` is ignored) and return it with the id it was given; None
+        when it is an open flag and the member has one open already (at most one open flag per
+        member: a partial unique index, whichever process raises it)."""
         _check_state(flag.state)
         values = {
             "platform": flag.platform,
@@ -414,8 +454,61 @@ class SqlStore:
             "permalink": flag.permalink,
         }
         with self._tx(write=True) as conn:
-            row = conn.execute(insert(flags_t).values(**values).returning(*flags_t.c)).one()
-        return convert.to_flag(row)
+            if flag.state != "open":
+                row = conn.execute(insert(flags_t).values(**values).returning(*flags_t.c)).one()
+                return convert.to_flag(row)
+            found = conn.execute(once.add_open_flag(conn.dialect.name), values).first()
+        return convert.to_flag(found) if found is not None else None
+
+    def open_flag_for(self, platform: str, user_id: str) -> FlagRecord | None:
+        """The member's open flag (at most one), however old."""
+        c = flags_t.c
+        query = (
+            select(flags_t)
+            .where(c.platform == platform, c.user_id == user_id, c.state == "open")
+            .order_by(c.created_at.desc(), c.id.desc())
+            .limit(1)
+        )
+        with self._tx(write=False) as conn:
+            row = conn.execute(query).first()
+        return convert.to_flag(row) if row is not None else None
+
+    def update_open_flag(
+        self,
+        flag_id: int,
+        *,
+        score: float,
+        reason: str,
+        message_id: str,
+        at: datetime,
+        quiet_since: datetime,
+    ) -> FlagRecord | None:
+        """New evidence for an open flag: taken (and the flag returned) only while the flag is
+        still open and either ``score`` is higher than its own or it was last raised or updated
+        before ``quiet_since``; None otherwise. The flag keeps the higher of the two scores. One
+        conditional UPDATE, so of two processes holding the same evidence only one updates (and
+        pings the moderators)."""
+        c = flags_t.c
+        with self._tx(write=True) as conn:
+            row = conn.execute(
+                update(flags_t)
+                .where(c.id == flag_id, c.state == "open")
+                .where(
+                    or_(
+                        c.score < float(score),
+                        c.updated_at < quiet_since,
+                        (c.updated_at.is_(None)) & (c.created_at < quiet_since),
+                    )
+                )
+                .values(
+                    score=case((c.score < float(score), float(score)), else_=c.score),
+                    reason=reason,
+                    message_id=message_id,
+                    updated_at=at,
+                )
+                .returning(*flags_t.c)
+            ).first()
+        return convert.to_flag(row) if row is not None else None
 
     def get_flag(self, flag_id: int) -> FlagRecord | None:
         with self._tx(write=False) as conn:
@@ -476,12 +569,74 @@ class SqlStore:
         with self._tx(write=False) as conn:
             return [convert.to_flag(r) for r in conn.execute(query.order_by(c.created_at, c.id))]
 
+    # --- empathy cooldowns and deliveries, shared by every process ------------------------------
+
+    def claim_empathy(
+        self,
+        *,
+        platform: str,
+        community_id: str,
+        user_id: str,
+        channel_id: str,
+        now: datetime,
+        member_cooldown: timedelta,
+        channel_cooldown: timedelta,
+    ) -> str | None:
+        """Take the member's and the channel's empathy cooldown at ``now``: None when both were
+        free (both now start at ``now``); ``"member"`` or ``"channel"`` when that one still runs
+        (nothing changed). Each is a conditional upsert, member first (a fixed order: no
+        deadlock), so of several processes only one wins a prompt."""
+        claim = once.claim_cooldown(self.engine.dialect.name)
+        base = {"platform": platform, "community_id": community_id, "last_prompt_at": now}
+        steps = (
+            ("member", user_id, member_cooldown),
+            ("channel", channel_id, channel_cooldown),
+        )
+        try:
+            with self._tx(write=True) as conn:
+                for scope, target, cooldown in steps:
+                    params = {**base, "scope": scope, "target_id": target, "cutoff": now - cooldown}
+                    if conn.execute(claim, params).first() is None:
+                        raise _Blocked(scope)  # rolls back the member's claim too
+        except _Blocked as blocked:
+            return blocked.scope
+        return None
+
+    def first_delivery(self, platform: str, keys: Sequence[str]) -> bool:
+        """Record delivery ``keys`` (an event id, a message key); True when none of them was
+        recorded within the last hour (the caller acts on the delivery), False for a redelivery.
+        Old keys are deleted now and then."""
+        now = self._clock()
+        statement = once.record_delivery(self.engine.dialect.name)
+        fresh = True
+        with self._tx(write=True) as conn:
+            for key in keys:
+                params = {
+                    "platform": platform,
+                    "event_key": key[:160],
+                    "seen_at": now,
+                    "cutoff": now - once.DELIVERY_TTL,
+                }
+                if conn.execute(statement, params).first() is None:
+                    fresh = False
+            self._deliveries += 1
+            if self._deliveries % once.PURGE_EVERY == 1:
+                once.purge_deliveries(conn, now - once.DELIVERY_TTL)
+        return fresh
+
     # --- privacy and retention -----------------------------------------------------------------
 
     def forget_user(self, platform: str, user_id: str) -> int:
         """Delete everything stored about a member (see the module doc); returns rows deleted."""
         with self._tx(write=True) as conn:
             count = privacy.forget_user(conn, platform, user_id)
+            count += conn.execute(
+                delete(cooldowns_t).where(
+                    cooldowns_t.c.platform == platform,
+                    cooldowns_t.c.scope == "member",
+                    cooldowns_t.c.target_id == user_id,
+                )
+            ).rowcount
         logger.info("forgot %s member: %d rows deleted", platform, count)
         return count
 

@@ -24,9 +24,11 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -177,6 +179,7 @@ class Label(Base):
 
 
 _STATES = ", ".join(f"'{s}'" for s in FLAG_STATES)
+OPEN_FLAG = "state = 'open'"
 
 
 class DistressFlagRow(Base):
@@ -187,6 +190,15 @@ class DistressFlagRow(Base):
         CheckConstraint(f"state IN ({_STATES})", name="state"),
         Index("ix_distress_flags_user_created_at", "platform", "user_id", "created_at"),
         Index("ix_distress_flags_community_created_at", "platform", "community_id", "created_at"),
+        # at most one open flag per member, whichever process raises it (0006)
+        Index(
+            "uq_distress_flags_open_member",
+            "platform",
+            "user_id",
+            unique=True,
+            postgresql_where=text(OPEN_FLAG),
+            sqlite_where=text(OPEN_FLAG),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -202,6 +214,8 @@ class DistressFlagRow(Base):
     reviewed_by: Mapped[str | None] = mapped_column(ID)
     reviewed_at: Mapped[datetime | None]
     permalink: Mapped[str | None] = mapped_column(String(500))
+    # when new evidence last updated the flag (None: never since it was raised)
+    updated_at: Mapped[datetime | None]
 
 
 class ModelVersion(Base):
@@ -229,6 +243,36 @@ class JobRun(Base):
     finished_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(32))
     details: Mapped[dict[str, Any]]
+
+
+class EmpathyCooldown(Base):
+    """When a member (``scope`` "member") or a channel ("channel") of a community last got an
+    empathy prompt: the cooldowns hold across processes and restarts (taken with a conditional
+    upsert, so only one process wins a prompt)."""
+
+    __tablename__ = "empathy_cooldowns"
+    __table_args__ = (PrimaryKeyConstraint("platform", "community_id", "scope", "target_id"),)
+
+    platform: Mapped[str] = mapped_column(PLATFORM)
+    community_id: Mapped[str] = mapped_column(ID)
+    scope: Mapped[str] = mapped_column(String(8))
+    target_id: Mapped[str] = mapped_column(ID)
+    last_prompt_at: Mapped[datetime]
+
+
+class SeenEvent(Base):
+    """A platform delivery already taken by one process (Slack event ids and message keys, which
+    Slack redelivers on retries), kept for an hour."""
+
+    __tablename__ = "seen_events"
+    __table_args__ = (
+        PrimaryKeyConstraint("platform", "event_key"),
+        Index("ix_seen_events_seen_at", "seen_at"),
+    )
+
+    platform: Mapped[str] = mapped_column(PLATFORM)
+    event_key: Mapped[str] = mapped_column(String(160))
+    seen_at: Mapped[datetime]
 
 
 metadata = Base.metadata

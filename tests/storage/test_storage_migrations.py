@@ -21,6 +21,8 @@ TABLES = {
     "distress_flags",
     "model_versions",
     "job_runs",
+    "empathy_cooldowns",  # 0006
+    "seen_events",  # 0006
     *SCHEDULER_TABLES,  # 0005: the scheduler's own, not models (autogenerate leaves them)
 }
 
