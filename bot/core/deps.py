@@ -2,8 +2,14 @@
 
 The store (each call run in one worker thread, which suits SQLite, retried once), the current
 classifier behind the batching worker, the clock, the options, the settings caches, the recent
-texts kept in memory, the empathy cooldowns, the flag cards, the backlog and the counters. The
+texts kept in memory, the empathy cooldowns' fallback, the flag cards, the backlog and the
+counters. The
 :class:`~bot.core.service.EmotionService` facade builds one; feature modules take it.
+
+What a message triggers is decided in the database, so that several processes on one database
+agree (the save, the empathy cooldowns, the open flag): nothing here caches an answer whose
+staleness could change what a person gets. The opt-out cache only remembers "not opted out", to
+spare a read before classification; the save itself re-reads the opt-out.
 """
 
 from __future__ import annotations
@@ -88,6 +94,9 @@ class Deps:
             if getattr(store, "concurrent_reads", False)
             else self._db_pool
         )
+        # The empathy cooldowns live in the database (claim_empathy); this in-memory copy of the
+        # prompts this process sent only decides while the store fails, so a struggling member
+        # still gets a prompt then (at worst one more, from another process, in that failure).
         self.cooldowns = Cooldowns(
             member=self.options.member_cooldown, channel=self.options.channel_cooldown
         )
@@ -222,19 +231,32 @@ class Deps:
             ("channel", channel.community.platform, channel.community.id, channel.id)
         )
 
-    async def is_opted_out(self, user: UserRef) -> bool:
+    async def is_opted_out(self, user: UserRef, *, cached: bool = False) -> bool:
+        """Read from the database; ``cached`` (the skip rules, before classifying): a "not opted
+        out" read within ``settings_cache_s`` stands. Only that answer is cached: a stale one
+        costs a classification that the save then refuses (it re-reads the opt-out), while a
+        stale "opted out" would drop the messages of someone who opted in on another process."""
         key = ("optout", user.platform, user.id)
-        cached = self._optouts.get(key)
-        if cached is None:
-            cached = await self.db(self.store.is_opted_out, user)
-            self._optouts.put(key, cached)
-        return bool(cached)
+        if cached and self._optouts.get(key) is False:
+            return False
+        opted_out = bool(await self.db(self.store.is_opted_out, user))
+        if opted_out:
+            self._optouts.drop(key)
+        else:
+            self._optouts.put(key, False)
+        return opted_out
+
+    def saw_opt_out(self, user: UserRef) -> None:
+        """The save found ``user`` opted out: forget the cached answer and their recent texts."""
+        self._optouts.drop(("optout", user.platform, user.id))
+        self.texts.drop_user(user.platform, user.id)
 
     async def set_opted_out(self, user: UserRef, opted_out: bool) -> None:
         await self.db(self.store.set_opted_out, user, opted_out)
-        self._optouts.put(("optout", user.platform, user.id), opted_out)
         if opted_out:
-            self.texts.drop_user(user.platform, user.id)
+            self.saw_opt_out(user)
+        else:
+            self._optouts.put(("optout", user.platform, user.id), False)
 
     # --- memory ----------------------------------------------------------------------------------
 

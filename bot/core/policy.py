@@ -8,7 +8,7 @@ labels) and the dair-ai model (6 softmax classes).
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.core.events import UserRef
@@ -61,8 +61,10 @@ class EmpathyDecision:
 
 
 class Cooldowns:
-    """In-memory cooldowns per member and per channel (a restart forgets them, which only means
-    one extra prompt at most). The clock is the caller's: every method takes ``now``."""
+    """The cooldown rule per member and per channel, in memory (one process; the clock is the
+    caller's: every method takes ``now``). The bot itself keeps its cooldowns in the database
+    (``MessageStore.claim_empathy``, the same rule taken atomically), so that they hold across
+    processes and restarts."""
 
     def __init__(
         self,
@@ -98,20 +100,16 @@ class Cooldowns:
             self._last.popitem(last=False)
 
 
-def decide_empathy(
+def wants_empathy(
     prediction: Prediction,
     scheme: LabelScheme,
     *,
     community: CommunitySettings,
     channel: ChannelSettings,
     default_threshold: float,
-    cooldowns: Cooldowns,
-    member_key: tuple[str, ...],
-    channel_key: tuple[str, ...],
-    now: datetime,
     at_risk: bool = False,
 ) -> EmpathyDecision:
-    """Decide whether to send a prompt; marks the cooldowns when it says yes.
+    """Whether a prompt is due, cooldowns aside: ``prompt`` True means "if the cooldowns allow".
 
     ``at_risk``: the distress detector saw medium risk without a flag (a calm "I wrote a goodbye
     letter" is not strongly negative): the prompt goes out whatever the emotion scores.
@@ -129,11 +127,43 @@ def decide_empathy(
         return decision(False, "disabled")
     if not at_risk and (negative.label is None or negative.score < threshold):
         return decision(False, "below_threshold")
+    return decision(True, "at_risk" if at_risk else "strong_negative")
+
+
+def held_back(decision: EmpathyDecision, cooldown: str) -> EmpathyDecision:
+    """``decision`` turned down because the ``"member"`` or ``"channel"`` cooldown still runs."""
+    return replace(decision, prompt=False, reason=f"cooldown_{cooldown}")
+
+
+def decide_empathy(
+    prediction: Prediction,
+    scheme: LabelScheme,
+    *,
+    community: CommunitySettings,
+    channel: ChannelSettings,
+    default_threshold: float,
+    cooldowns: Cooldowns,
+    member_key: tuple[str, ...],
+    channel_key: tuple[str, ...],
+    now: datetime,
+    at_risk: bool = False,
+) -> EmpathyDecision:
+    """:func:`wants_empathy` with in-memory ``cooldowns``, marked when it says yes."""
+    decision = wants_empathy(
+        prediction,
+        scheme,
+        community=community,
+        channel=channel,
+        default_threshold=default_threshold,
+        at_risk=at_risk,
+    )
+    if not decision.prompt:
+        return decision
     blocked = cooldowns.blocked(member_key, channel_key, now)
     if blocked:
-        return decision(False, f"cooldown_{blocked}")
+        return held_back(decision, blocked)
     cooldowns.mark(member_key, channel_key, now)
-    return decision(True, "at_risk" if at_risk else "strong_negative")
+    return decision
 
 
 def is_moderator(user: UserRef, community: CommunitySettings) -> bool:

@@ -14,7 +14,7 @@ id) that is retried after the next message that goes through; ``pending`` says h
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from bot.core import pipeline, retention, strings, weekly
@@ -136,6 +136,17 @@ class EmotionService:
     async def retry_pending(self, limit: int = 100) -> list[Action]:
         """Retry backlog events (oldest first); returns any distress flags they raise."""
         return await pipeline.retry_pending(self.deps, limit)
+
+    async def first_delivery(self, platform: str, keys: Sequence[str]) -> bool:
+        """Whether this is the first delivery of a platform event (its ``keys``: an event id, a
+        message key) within the last hour. Recorded in the database, so a redelivery, or the same
+        event reaching another process, is acted on once. A failing store lets the event through
+        (a stored message is still de-duplicated by its own insert)."""
+        try:
+            return await self.deps.db(self.deps.store.first_delivery, platform, tuple(keys))
+        except Exception as exc:
+            logger.warning("%s delivery %s not recorded (%s); handled anyway", platform, keys, exc)
+            return True
 
     async def on_message_deleted(self, platform: str, message_id: str) -> None:
         """A message was deleted on the platform: delete its row too."""

@@ -7,6 +7,7 @@ this process is remembered in memory, so its message excerpt survives the review
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from bot.core import policy
 from bot.core import strings as msgs
@@ -52,9 +53,11 @@ async def raise_flag(deps: Deps, msg: ChatMessage, result: detector.Assessment) 
     """A message of medium or high risk: flag the member, or update the flag already open.
 
     High flags on its own; medium flags when the same member wrote another medium-or-higher
-    message within ``distress_pair_window``. With a flag open for the member, a message of
-    higher risk updates it (new evidence on a new card, so the moderators are pinged again);
-    anything else is logged, not re-flagged.
+    message within ``distress_pair_window``. A member has at most one open flag (a partial
+    unique index: whichever process raises it). With one open, a message of higher risk updates
+    it (new evidence on a new card, so the moderators are pinged again), as does any flagging
+    message once the flag has gone ``distress_dedup`` without news; anything else is logged, not
+    re-flagged.
     """
     community, now = msg.channel.community, deps.clock()
     earlier = deps.note_risk(msg.author, now, deps.options.distress_pair_window)
@@ -64,49 +67,8 @@ async def raise_flag(deps: Deps, msg: ChatMessage, result: detector.Assessment) 
         return []
     reason = _evidence(result, earlier)
     async with deps.flag_lock:
-        open_flags = await deps.db(
-            deps.store.open_flags_for,
-            community.platform,
-            msg.author.id,
-            since=now - deps.options.distress_dedup,
-        )
-        if open_flags:
-            flag = open_flags[0]
-            if result.score <= flag.score:
-                logger.info(
-                    "message %s: distress %.2f, flag #%d already open",
-                    msg.id,
-                    result.score,
-                    flag.id,
-                )
-                deps.stats["distress_deduplicated"] += 1
-                return []
-            record = await deps.db(
-                deps.store.update_flag_evidence,
-                flag.id,
-                score=result.score,
-                reason=reason,
-                message_id=msg.id,
-            )
-            update = True
-        else:
-            record = await deps.db(
-                deps.store.add_flag,
-                FlagRecord(
-                    id=0,
-                    platform=community.platform,
-                    community_id=community.id,
-                    channel_id=msg.channel.id,
-                    user_id=msg.author.id,
-                    message_id=msg.id,
-                    created_at=now,
-                    reason=reason,
-                    score=result.score,
-                    permalink=msg.permalink,
-                ),
-            )
-            update = False
-    if record is None:  # the open flag vanished meanwhile (forget)
+        record, update = await _flag_or_update(deps, msg, result, reason, now)
+    if record is None:  # de-duplicated: the member's open flag holds as high a risk
         return []
     settings = await deps.community_settings(community)
     card = flag_card(
@@ -139,6 +101,59 @@ async def raise_flag(deps: Deps, msg: ChatMessage, result: detector.Assessment) 
             message_id=msg.id,
         )
     ]
+
+
+async def _flag_or_update(
+    deps: Deps, msg: ChatMessage, result: detector.Assessment, reason: str, now: datetime
+) -> tuple[FlagRecord | None, bool]:
+    """The new flag (False) or the updated open one (True); None when de-duplicated. Another
+    process may raise, update or a moderator review the member's open flag meanwhile: the
+    database decides (the insert and the update are conditional), and a flag closed between
+    the two steps is looked for again (a bounded number of times)."""
+    community = msg.channel.community
+    flag = await deps.db(deps.store.open_flag_for, community.platform, msg.author.id)
+    for _ in range(3):
+        if flag is None:
+            record = await deps.db(
+                deps.store.add_flag,
+                FlagRecord(
+                    id=0,
+                    platform=community.platform,
+                    community_id=community.id,
+                    channel_id=msg.channel.id,
+                    user_id=msg.author.id,
+                    message_id=msg.id,
+                    created_at=now,
+                    reason=reason,
+                    score=result.score,
+                    permalink=msg.permalink,
+                ),
+            )
+            if record is not None:
+                return record, False
+            flag = await deps.db(deps.store.open_flag_for, community.platform, msg.author.id)
+            continue
+        record = await deps.db(
+            deps.store.update_open_flag,
+            flag.id,
+            score=result.score,
+            reason=reason,
+            message_id=msg.id,
+            at=now,
+            quiet_since=now - deps.options.distress_dedup,
+        )
+        if record is not None:
+            return record, True
+        still = await deps.db(deps.store.get_flag, flag.id)
+        if still is not None and still.state == "open":
+            logger.info(
+                "message %s: distress %.2f, flag #%d already open", msg.id, result.score, flag.id
+            )
+            deps.stats["distress_deduplicated"] += 1
+            return None, False
+        flag = None  # reviewed or forgotten meanwhile: raise a new one
+    logger.warning("message %s: the member's open flag kept changing; not flagged", msg.id)
+    return None, False
 
 
 async def review_flag(deps: Deps, flag_id: int, state: str, moderator: UserRef) -> list[Action]:

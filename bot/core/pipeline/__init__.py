@@ -2,6 +2,10 @@
 
     skip rules -> classify -> store -> distress -> empathy -> actions
 
+The store decides whether the rest runs: several processes may get the same event (a Slack app
+behind a load balancer), and only the one whose insert of the message wins raises flags and sends
+prompts; a message whose author opted out meanwhile is not stored and triggers nothing.
+
 :func:`process` runs them for one message and may raise (the facade,
 :class:`~bot.core.service.EmotionService`, keeps a failed message for a retry and never lets a
 failure escape); :func:`retry_pending` replays the backlog.
@@ -26,7 +30,14 @@ async def process(deps: Deps, msg: ChatMessage, *, replay: bool = False) -> list
     if reason is not None:
         return skip.skipped(deps, msg, reason)
     prediction = await classify.classify(deps, msg, replay=replay)
-    await store.save(deps, msg, prediction)
+    outcome = await store.save(deps, msg, prediction)
+    if outcome == "opted_out":
+        return []
+    if outcome == "duplicate" and not replay:
+        # A replay follows a failure of this process after or during its own save, so its row
+        # may be its own: distress is checked again (the open flag is de-duplicated in the
+        # database); a replay never prompts.
+        return []
     flags, risk = await distress.check(deps, msg, prediction)
     prompts = []
     if actions.wants_empathy(msg, flags, replay=replay):

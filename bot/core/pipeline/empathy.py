@@ -1,5 +1,8 @@
 """Stage 5, empathy: a gentle private prompt when someone is clearly struggling (the policy in
-:func:`bot.core.policy.decide_empathy`: threshold, per-member and per-channel cooldowns)."""
+:func:`bot.core.policy.wants_empathy`: thresholds and switches), at most one per member and per
+channel within the cooldowns. The cooldowns are taken in the database
+(``MessageStore.claim_empathy``), so they hold across processes and restarts: of two processes
+seeing two sad messages a second apart, one prompts."""
 
 from __future__ import annotations
 
@@ -22,18 +25,38 @@ async def prompt(
     community = await deps.community_settings(msg.channel.community)
     channel = await deps.channel_settings(msg.channel)
     platform, community_id = msg.channel.community.platform, msg.channel.community.id
-    decision = policy.decide_empathy(
+    decision = policy.wants_empathy(
         prediction,
         deps.scheme,
         community=community,
         channel=channel,
         default_threshold=deps.options.empathy_threshold,
-        cooldowns=deps.cooldowns,
-        member_key=(platform, community_id, msg.author.id),
-        channel_key=(platform, community_id, msg.channel.id),
-        now=deps.clock(),
         at_risk=at_risk,
     )
+    if decision.prompt:
+        member_key = (platform, community_id, msg.author.id)
+        channel_key = (platform, community_id, msg.channel.id)
+        now = deps.clock()
+        try:
+            blocked = await deps.db(
+                deps.store.claim_empathy,
+                platform=platform,
+                community_id=community_id,
+                user_id=msg.author.id,
+                channel_id=msg.channel.id,
+                now=now,
+                member_cooldown=deps.options.member_cooldown,
+                channel_cooldown=deps.options.channel_cooldown,
+            )
+        except Exception as exc:
+            # The store fails: this process's own memory of its prompts decides, so the member
+            # is not left without one (another process may prompt too, in this failure only).
+            logger.error("message %s: empathy cooldown not in the database (%s)", msg.id, exc)
+            blocked = deps.cooldowns.blocked(member_key, channel_key, now)
+        if blocked:
+            decision = policy.held_back(decision, blocked)
+        else:
+            deps.cooldowns.mark(member_key, channel_key, now)
     deps.stats[f"empathy_{decision.reason}"] += 1
     if not decision.prompt:
         return []

@@ -1,6 +1,7 @@
 """Stage 1, skip rules: bot, system, empty, direct, disabled channel, opted-out member (opt-out
-stops processing before classification). A direct message is not classified or stored; an
-active distress phrase in it gets the crisis resources back, privately."""
+stops processing before classification; the save re-reads it, so an opt-out made on another
+process a moment ago still keeps the message out of the database). A direct message is not
+classified or stored; an active distress phrase in it gets the crisis resources back, privately."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ async def reason(deps: Deps, msg: ChatMessage) -> str | None:
         return "direct"
     if not (await deps.channel_settings(msg.channel)).enabled:
         return "channel_disabled"
-    if await deps.is_opted_out(msg.author):
+    if await deps.is_opted_out(msg.author, cached=True):
         return "opted_out"
     return None
 

@@ -1,5 +1,7 @@
-"""Stage 3, store: one row per message (labels and scores, never the text). A failed save
-(after a retry) keeps the classification in the backlog instead of failing the message."""
+"""Stage 3, store: one row per message (labels and scores, never the text). The save says
+whether this process wrote the row (only then does it act on the message: several processes may
+get the same event) or the author had opted out meanwhile (nothing stored). A failed save (after
+a retry) keeps the classification in the backlog instead of failing the message."""
 
 from __future__ import annotations
 
@@ -8,21 +10,39 @@ import logging
 from bot.core.backlog import MAX_RETRIES, MAX_SAVE_RETRIES, DeadLetter
 from bot.core.deps import Deps
 from bot.core.events import ChatMessage
+from bot.core.ports import SaveOutcome
 from classifier.prediction import Prediction
 
 logger = logging.getLogger(__name__)
 
 
-async def save(deps: Deps, msg: ChatMessage, prediction: Prediction) -> None:
+async def save(deps: Deps, msg: ChatMessage, prediction: Prediction) -> SaveOutcome | None:
+    """What the save did (:data:`~bot.core.ports.SaveOutcome`); None when it failed and the
+    classification waits in the backlog."""
     platform = msg.channel.community.platform
     try:
-        await deps.db(deps.store.save_classification, msg, prediction)
-        deps.stats["stored"] += 1
-        deps.backlog.healthy = True
+        outcome = await deps.db(deps.store.save_classification, msg, prediction)
     except Exception as exc:
         logger.error("message %s/%s: not stored (%s); kept for a retry", platform, msg.id, exc)
         deps.backlog.healthy = False
         keep(deps, "store", unsaved=(msg, prediction))
+        return None
+    deps.backlog.healthy = True
+    counted(deps, msg, outcome)
+    return outcome
+
+
+def counted(deps: Deps, msg: ChatMessage, outcome: SaveOutcome) -> None:
+    """Count a save; an author found opted out is forgotten from memory too."""
+    if outcome == "stored":
+        deps.stats["stored"] += 1
+    elif outcome == "duplicate":
+        deps.stats["duplicate"] += 1
+        logger.debug("message %s: stored already (another process or a redelivery)", msg.id)
+    else:
+        deps.stats["skipped_opted_out"] += 1
+        deps.saw_opt_out(msg.author)
+        logger.debug("message %s: its author opted out meanwhile; not stored", msg.id)
 
 
 def keep(
@@ -51,7 +71,7 @@ async def retry_unsaved(deps: Deps, limit: int) -> bool:
     for _ in range(min(limit, len(unsaved))):
         msg, prediction = unsaved.popleft()
         try:
-            await deps.db(deps.store.save_classification, msg, prediction, retry=False)
+            outcome = await deps.db(deps.store.save_classification, msg, prediction, retry=False)
         except Exception as exc:
             backlog.save_failures[msg.id] += 1
             if backlog.save_failures[msg.id] >= MAX_SAVE_RETRIES:
@@ -60,8 +80,8 @@ async def retry_unsaved(deps: Deps, limit: int) -> bool:
             unsaved.append((msg, prediction))
             return False
         backlog.save_failures.pop(msg.id, None)
-        deps.stats["stored"] += 1
-        logger.info("message %s stored on retry", msg.id)
+        counted(deps, msg, outcome)
+        logger.info("message %s saved on retry (%s)", msg.id, outcome)
     return True
 
 
