@@ -1,9 +1,12 @@
 """Message events: de-duplicated, translated, handed to the core, its actions sent.
 
 Slack redelivers an event it thinks was not acknowledged (``X-Slack-Retry-Num`` over HTTP,
-``retry_attempt`` in Socket Mode), and a message can arrive twice through different
-subscriptions. :class:`RecentEvents` remembers event ids and message keys for an hour, so the same
-event is never stored or answered twice while the bot runs.
+``retry_attempt`` in Socket Mode), a message can arrive twice through different subscriptions,
+and behind a load balancer the same event may reach two processes of the bot. The event id and
+the message key are recorded in the database (``EmotionService.first_delivery``, an hour): only
+the process that records them first handles the event. :class:`RecentEvents` remembers the keys
+this process has seen, so a redelivery to it is skipped without asking the database (a key it
+holds was seen for certain; one it lacks is for the database to decide).
 """
 
 from __future__ import annotations
@@ -39,19 +42,20 @@ class RecentEvents:
         self._clock = clock
         self._seen: OrderedDict[str, float] = OrderedDict()
 
-    def first_time(self, *keys: str) -> bool:
-        """True (and remember the keys) unless one of them was seen within ``ttl``."""
+    def seen(self, *keys: str) -> bool:
+        """Whether one of the keys was seen within ``ttl``."""
         now = self._clock()
         while self._seen and (
             len(self._seen) > self._max or now - next(iter(self._seen.values())) > self._ttl
         ):
             self._seen.popitem(last=False)
-        if any(key in self._seen for key in keys if key):
-            return False
+        return any(key in self._seen for key in keys if key)
+
+    def remember(self, *keys: str) -> None:
+        now = self._clock()
         for key in keys:
             if key:
                 self._seen[key] = now
-        return True
 
 
 def event_keys(body: dict[str, Any]) -> tuple[str, ...]:
@@ -74,9 +78,13 @@ def register(app: AsyncApp, deps: Deps, recent: RecentEvents) -> None:
         if body.get("type") != "event_callback":
             await next()
             return None
-        if recent.first_time(*event_keys(body)):
-            await next()
-            return None
+        keys = event_keys(body)
+        if not recent.seen(*keys):
+            first = not keys or await deps.service.first_delivery(PLATFORM, keys)
+            recent.remember(*keys)
+            if first:
+                await next()
+                return None
         logger.info(
             "Slack: skipping a redelivered event %s (retry %s)",
             body.get("event_id"),

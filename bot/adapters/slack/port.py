@@ -6,6 +6,7 @@ context; :class:`bot.core.service.EmotionService` satisfies it structurally.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -20,6 +21,8 @@ class Service(Protocol):
     async def on_message(self, msg: ChatMessage) -> list[Action]: ...
 
     async def on_message_deleted(self, platform: str, message_id: str) -> None: ...
+
+    async def first_delivery(self, platform: str, keys: Sequence[str]) -> bool: ...
 
     async def handle_command(self, req: CommandRequest) -> list[Action]: ...
 
