@@ -3,7 +3,8 @@
 Rows refer to one another by the platforms' own ids (``platform`` + ``community_id`` + ...), with
 composite foreign keys onto the unique keys of ``communities``, ``channels`` and ``members``, so the
 repository's queries need no joins. Every timestamp is an aware UTC datetime
-(:class:`~bot.storage.types.UTCDateTime`). Message text is stored in ``labels`` only.
+(:class:`~bot.storage.types.UTCDateTime`). Message text is stored in ``labels`` and
+``community_exemplars`` only (both chosen by a person).
 
 The schema is created by the Alembic migrations in ``migrations/``, never by ``create_all`` in the
 bot; a test checks that the migrations and these models agree.
@@ -23,6 +24,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -272,6 +274,52 @@ class SeenEvent(Base):
 
     platform: Mapped[str] = mapped_column(PLATFORM)
     event_key: Mapped[str] = mapped_column(String(160))
+    seen_at: Mapped[datetime]
+
+
+class CommunityExemplarRow(Base):
+    """A message a moderator added, after reviewing its flag, as an example of risk or of what is
+    not risk for their community (:mod:`bot.core.distress.community`); its author's forget
+    deletes it. ``embedding``: float32 bytes from ``model_version``."""
+
+    __tablename__ = "community_exemplars"
+    __table_args__ = (
+        CheckConstraint("kind IN ('risk', 'safe')", name="kind"),
+        UniqueConstraint("platform", "message_id"),
+        Index("ix_community_exemplars_community", "platform", "community_id"),
+        Index("ix_community_exemplars_author", "platform", "author_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    platform: Mapped[str] = mapped_column(PLATFORM)
+    community_id: Mapped[str] = mapped_column(ID)
+    kind: Mapped[str] = mapped_column(String(8))
+    category: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[str] = mapped_column(ID)
+    message_id: Mapped[str] = mapped_column(ID)
+    flag_id: Mapped[int | None] = mapped_column(BigId)
+    added_by: Mapped[str | None] = mapped_column(ID)
+    added_at: Mapped[datetime]
+    model_version: Mapped[str] = mapped_column(String(128))
+    embedding: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class DistressEvidence(Base):
+    """A member's message of medium or higher distress risk, kept for the pair window ("two
+    within 24 hours flag"), so the rule holds across restarts and processes."""
+
+    __tablename__ = "distress_evidence"
+    __table_args__ = (
+        Index("ix_distress_evidence_member_seen_at", "platform", "user_id", "seen_at"),
+        Index("ix_distress_evidence_seen_at", "seen_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    platform: Mapped[str] = mapped_column(PLATFORM)
+    user_id: Mapped[str] = mapped_column(ID)
+    community_id: Mapped[str] = mapped_column(ID)
+    message_id: Mapped[str] = mapped_column(ID)
     seen_at: Mapped[datetime]
 
 

@@ -23,6 +23,8 @@ TABLES = {
     "job_runs",
     "empathy_cooldowns",  # 0006
     "seen_events",  # 0006
+    "community_exemplars",  # 0007
+    "distress_evidence",  # 0007
     *SCHEDULER_TABLES,  # 0005: the scheduler's own, not models (autogenerate leaves them)
 }
 
