@@ -8,7 +8,14 @@ from typing import Any
 from sqlalchemy import Connection, delete, or_, select, update
 
 from bot.storage.convert import iso
-from bot.storage.tables import DistressFlagRow, Label, Member, Message
+from bot.storage.tables import (
+    CommunityExemplarRow,
+    DistressEvidence,
+    DistressFlagRow,
+    Label,
+    Member,
+    Message,
+)
 
 EXPORT_FORMAT = 1
 
@@ -46,6 +53,7 @@ def forget_user(conn: Connection, platform: str, user_id: str) -> int:
     count += conn.execute(
         delete(Message).where(Message.platform == platform, Message.user_id == user_id)
     ).rowcount
+    count += _forget_distress_rows(conn, platform, user_id)
     # Flags about other people that this member reviewed as a moderator: keep, but drop the id.
     conn.execute(
         update(DistressFlagRow)
@@ -60,6 +68,56 @@ def forget_user(conn: Connection, platform: str, user_id: str) -> int:
     else:
         count += conn.execute(delete(Member).where(*member)).rowcount
     return int(count)
+
+
+def _forget_distress_rows(conn: Connection, platform: str, user_id: str) -> int:
+    """Community exemplars made from the member's messages (they hold the text) and their
+    medium-risk evidence; exemplars they added as a moderator stay, without their id."""
+    ex = CommunityExemplarRow
+    count = conn.execute(
+        delete(ex).where(ex.platform == platform, ex.author_id == user_id)
+    ).rowcount
+    conn.execute(
+        update(ex).where(ex.platform == platform, ex.added_by == user_id).values(added_by=None)
+    )
+    ev = DistressEvidence
+    count += conn.execute(delete(ev).where(ev.platform == platform, ev.user_id == user_id)).rowcount
+    return int(count)
+
+
+def _export_distress_rows(conn: Connection, platform: str, user_id: str) -> dict[str, Any]:
+    ex, ev = CommunityExemplarRow, DistressEvidence
+    mine = conn.execute(
+        select(ex).where(ex.platform == platform, ex.author_id == user_id).order_by(ex.id)
+    ).all()
+    added = conn.execute(
+        select(ex).where(ex.platform == platform, ex.added_by == user_id).order_by(ex.id)
+    ).all()
+    evidence = conn.execute(
+        select(ev).where(ev.platform == platform, ev.user_id == user_id).order_by(ev.seen_at)
+    ).all()
+    return {
+        "community_exemplars_from_my_messages": [
+            {
+                "community_id": r.community_id,
+                "message_id": r.message_id,
+                "kind": r.kind,
+                "category": r.category,
+                "text": r.text,
+                "added_at": iso(r.added_at),
+            }
+            for r in mine
+        ],
+        # other people's messages: no text, no author
+        "community_exemplars_added": [
+            {"community_id": r.community_id, "kind": r.kind, "added_at": iso(r.added_at)}
+            for r in added
+        ],
+        "distress_evidence": [
+            {"community_id": r.community_id, "message_id": r.message_id, "seen_at": iso(r.seen_at)}
+            for r in evidence
+        ],
+    }
 
 
 def export_user(conn: Connection, platform: str, user_id: str, *, now: datetime) -> dict[str, Any]:
@@ -98,6 +156,7 @@ def export_user(conn: Connection, platform: str, user_id: str, *, now: datetime)
         "labels_given": [_label(r, with_author=True) for r in given],
         "labels_on_my_messages": [_label(r, with_author=False) for r in about],
         "distress_flags": [_flag(r) for r in flags],
+        **_export_distress_rows(conn, platform, user_id),
     }
 
 

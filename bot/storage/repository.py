@@ -74,6 +74,7 @@ from bot.core.records import (
 )
 from bot.storage import convert, once, privacy, stats
 from bot.storage.engine import BEGIN_OPTION
+from bot.storage.exemplars import EvidenceStore, ExemplarStore
 from bot.storage.tables import (
     Channel,
     Community,
@@ -134,6 +135,9 @@ class SqlStore:
         # PostgreSQL), except on an in-memory SQLite database: its one connection is shared.
         self.concurrent_reads = not isinstance(engine.pool, StaticPool)
         self._deliveries = 0  # first_delivery calls (old keys are purged every PURGE_EVERY)
+        # The distress stage's own rows (bot.storage.exemplars), on these transactions.
+        self.exemplars = ExemplarStore(self._tx)
+        self.evidence = EvidenceStore(self._tx)
 
     # --- transactions ----------------------------------------------------------------------------
 
