@@ -75,6 +75,11 @@ def _current(args: argparse.Namespace) -> int:
     with storage.explained(url):
         now = storage.current(url)
     newest = storage.head()
-    state = "up to date" if now == newest else f"newest is {newest}"
+    if now == newest:
+        state = "up to date"
+    elif not storage.migrate.known(now):
+        state = f"newer than this release's {newest}: migrated by a newer release"
+    else:
+        state = f"newest is {newest}"
     print(f"{storage.shown_url(url)}: at {now or 'empty (never migrated)'} ({state})")
     return 0

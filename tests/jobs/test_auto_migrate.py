@@ -69,3 +69,6 @@ def test_a_database_migrated_by_a_newer_release_is_run_on_unchanged(tmp_path, ca
         assert prepare_on_start(url, auto_migrate=auto) == "9999"
     assert "newer than this release's" in caplog.text
     assert current(url) == "9999"
+    result = _cli(["db", "current", "--url", url], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"at 9999 (newer than this release's {head()}" in result.stdout
