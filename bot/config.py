@@ -143,9 +143,9 @@ class Settings(BaseSettings):
     retrain_min_holdout: int = Field(10, ge=1, le=100_000)
     retrain_data: str | None = None  # the original dataset folder (default: the model's own)
     retrain_epochs: int = 2
-    retrain_lr: float = 3e-5
+    retrain_lr: float = 2e-4  # the emotion head only learns (bot.jobs.options)
     retrain_threads: int = 0  # 0: half the cores
-    retrain_replay_min: int = 1000
+    retrain_replay_min: int = 4000
     retrain_replay_ratio: float = 4.0
     retrain_tolerance: float = 0.01
     retrain_min_gain: float = 0.0
