@@ -69,7 +69,11 @@ def render_card(card: Card, indent: str = "  ") -> str:
         lines.append("│ " + "  ".join(f"[{label}]" for _, label in card.buttons))
         flag = card.buttons[0][0].split(":")
         if flag[0] == "flag" and len(flag) == 3:
-            lines.append(f"│   (/review {flag[1]} acknowledged|resolved|false_alarm)")
+            # a flag's review buttons, or the "add as an example?" answers after a review
+            states = "|".join(action.rsplit(":", 1)[-1] for action, _ in card.buttons)
+            if flag[2] in ("acknowledged", "resolved", "false_alarm"):
+                states = "acknowledged|resolved|false_alarm"
+            lines.append(f"│   (/review {flag[1]} {states})")
     if card.footer:
         lines.append(f"└─ {card.footer}")
     else:

@@ -31,7 +31,8 @@ from bot.core.events import Action, CommandRequest
 logger = logging.getLogger(__name__)
 
 SHORTCUT_CALLBACK_ID = "label_emotion"
-FLAG_ACTION = re.compile(r"^flag:(\d+):(acknowledged|resolved|false_alarm)$")
+# The review buttons, and the "add as an example?" answers that follow a review.
+FLAG_ACTION = re.compile(r"^flag:(\d+):(acknowledged|resolved|false_alarm|add_example|no_example)$")
 
 
 def register(app: AsyncApp, deps: Deps) -> None:

@@ -8,6 +8,7 @@ import logging
 from bot.core import strings as msgs
 from bot.core.commands.common import reply
 from bot.core.deps import Deps
+from bot.core.distress import community
 from bot.core.events import Action, CommandRequest, FileReply
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ async def cmd_forget(deps: Deps, req: CommandRequest) -> list[Action]:
         return reply(req, msgs.FORGET_CONFIRM)
     deps.forget_memory(req.user)
     rows = await deps.db(deps.store.forget_user, req.user.platform, req.user.id)
+    community.invalidate(deps)  # examples made from their messages are gone from the matchers
     logger.info("member %s/%s forgotten: %d rows", req.user.platform, req.user.id, rows)
     return reply(req, msgs.FORGOTTEN.format(rows=rows))
 

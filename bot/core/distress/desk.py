@@ -12,7 +12,7 @@ from datetime import datetime
 from bot.core import policy
 from bot.core import strings as msgs
 from bot.core.deps import Deps
-from bot.core.distress import detector
+from bot.core.distress import detector, reviewed
 from bot.core.distress.cards import flag_card, reviewed_card
 from bot.core.distress.resources import community_resources
 from bot.core.events import (
@@ -172,6 +172,8 @@ async def review_flag(deps: Deps, flag_id: int, state: str, moderator: UserRef) 
     if not policy.is_moderator(moderator, settings):
         text = msgs.FLAG_MODERATORS_ONLY
         return [Reply(channel=where, text=text, private_to=moderator)]
+    if state in reviewed.ANSWERS:  # "add this message as an example?" (after a review)
+        return await reviewed.answer(deps, flag, state, moderator, where)
     if state not in REVIEW_STATES:
         text = msgs.FLAG_BAD_STATE.format(state=state)
         return [Reply(channel=where, text=text, private_to=moderator)]
@@ -197,4 +199,5 @@ async def review_flag(deps: Deps, flag_id: int, state: str, moderator: UserRef) 
             text=msgs.FLAG_REVIEWED.format(flag_id=flag_id, state=state_name),
             private_to=moderator,
         ),
+        *reviewed.offer(deps, updated, moderator, where),
     ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from bot.core.deps import Deps
-from bot.core.distress import desk, detector
+from bot.core.distress import community, desk, detector
 from bot.core.events import Action, ChatMessage
 from classifier.prediction import Prediction
 
@@ -25,7 +25,8 @@ async def check(
     thresholds = memo.get(sensitivity)
     if thresholds is None:  # once per model and sensitivity, not per message
         thresholds = memo[sensitivity] = detector.Thresholds.from_meta(meta, sensitivity)
-    result = detector.assess(msg.text, prediction, matcher, thresholds)
+    # with the exemplars this community's moderators added from reviewed flags
+    result = await community.assess(deps, msg, prediction, matcher, thresholds)
     if result.harassment:
         deps.stats["distress_aimed_at_others"] += 1
     if not result.at_least("medium"):
