@@ -39,7 +39,7 @@ import classifier
 from bot.config import REPO_ROOT
 from bot.core.events import Card
 from bot.core.ports import MessageStore
-from bot.jobs import strings
+from bot.jobs import exemplars, strings
 from bot.jobs.labels import (
     Example,
     UnsupportedScheme,
@@ -59,7 +59,8 @@ T = TypeVar("T")
 JOB_NAME = "retrain"
 KEEP_RUNS = 5
 MAX_NOTICES = 5
-TEXT_FILES = ("extra.*", "community-holdout.*")  # what a run writes with labelled texts
+# what a run writes with labelled texts (and the communities' exemplars)
+TEXT_FILES = ("extra.*", "community-holdout.*", "community-exemplars.*")
 
 
 class RetrainFailure(Exception):
@@ -277,6 +278,10 @@ class Retrainer:
         replay = max(opts.replay_min, int(opts.replay_ratio * len(train)))
         mix = {"replay": replay, "repeat": opts.repeat, "seed": opts.seed}
         (run / "extra.json").write_text(json.dumps(mix) + "\n", encoding="utf-8")
+        examples_of = getattr(self.store, "exemplars", None)  # moderators', from reviewed flags
+        counts["exemplars"] = exemplars.write_file(
+            run, await self.db(examples_of.every) if examples_of is not None else []
+        )
         counts.update(
             train=len(train), holdout=len(held), replay_requested=replay, repeat=opts.repeat
         )
@@ -287,6 +292,7 @@ class Retrainer:
 
         trained = await self._train(run, original, base, from_checkpoint, extra, current, details)
         candidate_dir = run / "candidate"
+        await asyncio.to_thread(exemplars.strip_from_candidate, candidate_dir, run)
         await self._check_loadable(candidate_dir)
         gate = await self._gate(run, candidate_dir, current_dir, original, holdout_file, details)
         details["gate"] = gate
@@ -372,6 +378,7 @@ class Retrainer:
         if from_checkpoint:
             command.append("--no-prior-bias-init")  # keep the trained head's biases
         command += student_args(config, from_checkpoint, distress_rows=opts.distress_rows)
+        command += exemplars.train_args(run)
         variant = (current.meta.get("quantization") or {}).get("variant")
         if isinstance(variant, str) and variant:
             command += ["--only-variant", variant]  # the serving model's; measuring all is slow
