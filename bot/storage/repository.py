@@ -88,7 +88,7 @@ from bot.storage.tables import (
 from bot.storage.tables import Message as MessageRow
 from bot.storage.types import utcnow
 from bot.storage.upsert import insert_missing, upsert
-from classifier.prediction import Prediction
+from classifier.prediction import UNREAD_LABEL, Prediction
 
 logger = logging.getLogger(__name__)
 
@@ -257,9 +257,12 @@ class SqlStore:
             "channel_id": channel.id,
             "user_id": message.author.id,
             "sent_at": message.sent_at,
-            "label": prediction.label,
-            "labels": list(prediction.labels),
-            "scores": {k: float(v) for k, v in prediction.scores.items()},
+            # Not read (another language, code only): no mood, so no label or scores are kept.
+            "label": prediction.label if prediction.read else UNREAD_LABEL,
+            "labels": list(prediction.labels) if prediction.read else [UNREAD_LABEL],
+            "scores": {k: float(v) for k, v in prediction.scores.items()}
+            if prediction.read
+            else {},
             "model_version": prediction.model_version,
             "stored_at": self._clock(),
         }

@@ -48,3 +48,24 @@ async def test_check_says_there_is_nothing_to_read_in_code(real):
 async def test_check_still_reads_english(real):
     [reply] = await real.cmd(ALICE, "check", "thank you so much for helping me")
     assert reply.card is not None and reply.card.body.startswith("gratitude")
+
+
+async def test_three_members_in_other_languages_give_no_neutral_week(real):
+    """The issue's case: members writing Chinese, Arabic and Hindi made a "Neutral 100%" summary."""
+    from tests.core.conftest import COMMUNITY
+
+    for who, text in [
+        ("wei", "我今天很难过，不想说话"),
+        ("amal", ARABIC_SAD),
+        ("priya", HINDI_HAPPY),
+        ("wei", "谢谢大家的帮助"),
+    ]:
+        await real.say(member(who), text)
+    await real.say(member("alice"), "thank you so much for helping me")
+    rows = real.rows()
+    assert sorted(r.label for r in rows) == ["gratitude", "unread", "unread", "unread", "unread"]
+    assert all(r.scores == {} for r in rows if r.label == "unread")
+    summary, card = await real.service.weekly_summary(COMMUNITY)
+    assert summary.unread == 4 and summary.messages == 1
+    assert "Neutral" not in f"{card.body}{card.fields}"
+    assert "4 more messages in other languages (or only code) were not read" in str(card.fields)
