@@ -115,7 +115,8 @@ class Deps:
         # Told the seconds each successful classification took (queue wait included); the
         # monitoring (bot.metrics) keeps a histogram of them. None: nobody listens.
         self.on_classified: Callable[[float], None] | None = None
-        # Medium-risk messages per member (platform, user) -> times, for the two-in-24-h rule.
+        # Medium-risk messages per member (platform, user) -> times, for the two-in-24-h rule,
+        # where the store keeps none (note_risk).
         self.risk_evidence: OrderedDict[tuple[str, str], list[datetime]] = OrderedDict()
         self._distress_for: (
             tuple[int, ExemplarMatcher | None, dict[str, Any], dict[str, Any]] | None
@@ -149,8 +150,30 @@ class Deps:
         _, matcher, meta, memo = self._distress_for
         return matcher, meta, memo
 
-    def note_risk(self, user: UserRef, now: datetime, window: timedelta) -> int:
-        """Record a medium-risk message; returns how many earlier ones fall within ``window``."""
+    async def note_risk(self, msg: ChatMessage, now: datetime, window: timedelta) -> int:
+        """Record a message of medium or higher risk; returns how many other messages of its
+        author's fall within ``window`` before it. In the database where the store keeps it
+        (``store.evidence``: across restarts and processes, an edit is not a second message);
+        in memory for stores without, or while the database fails."""
+        evidence = getattr(self.store, "evidence", None)
+        if evidence is not None:
+            try:
+                return int(
+                    await self.db(
+                        evidence.note,
+                        msg.author.platform,
+                        msg.author.id,
+                        community_id=msg.channel.community.id,
+                        message_id=msg.id,
+                        at=now,
+                        window=window,
+                    )
+                )
+            except Exception:
+                logger.exception("message %s: distress evidence not saved; kept in memory", msg.id)
+        return self._note_risk_in_memory(msg.author, now, window)
+
+    def _note_risk_in_memory(self, user: UserRef, now: datetime, window: timedelta) -> int:
         key = (user.platform, user.id)
         times = [t for t in self.risk_evidence.get(key, []) if now - t <= window]
         earlier = len(times)

@@ -60,7 +60,7 @@ async def raise_flag(deps: Deps, msg: ChatMessage, result: detector.Assessment) 
     re-flagged.
     """
     community, now = msg.channel.community, deps.clock()
-    earlier = deps.note_risk(msg.author, now, deps.options.distress_pair_window)
+    earlier = await deps.note_risk(msg, now, deps.options.distress_pair_window)
     if result.level != "high" and not earlier:
         logger.info("message %s: medium distress evidence kept for 24 h", msg.id)
         deps.stats["distress_evidence"] += 1
