@@ -94,9 +94,10 @@ class Deps:
             if getattr(store, "concurrent_reads", False)
             else self._db_pool
         )
-        # The empathy cooldowns live in the database (claim_empathy); this in-memory copy of the
-        # prompts this process sent only decides while the store fails, so a struggling member
-        # still gets a prompt then (at worst one more, from another process, in that failure).
+        # The empathy cooldowns live in the database (claim_empathy). The prompts this process
+        # sent are remembered here too: a cooldown they started holds for certain, so it spares
+        # the database a claim; and while the store fails they alone decide, so a struggling
+        # member still gets a prompt then (at worst one more, from another process).
         self.cooldowns = Cooldowns(
             member=self.options.member_cooldown, channel=self.options.channel_cooldown
         )

@@ -37,22 +37,25 @@ async def prompt(
         member_key = (platform, community_id, msg.author.id)
         channel_key = (platform, community_id, msg.channel.id)
         now = deps.clock()
-        try:
-            blocked = await deps.db(
-                deps.store.claim_empathy,
-                platform=platform,
-                community_id=community_id,
-                user_id=msg.author.id,
-                channel_id=msg.channel.id,
-                now=now,
-                member_cooldown=deps.options.member_cooldown,
-                channel_cooldown=deps.options.channel_cooldown,
-            )
-        except Exception as exc:
-            # The store fails: this process's own memory of its prompts decides, so the member
-            # is not left without one (another process may prompt too, in this failure only).
-            logger.error("message %s: empathy cooldown not in the database (%s)", msg.id, exc)
-            blocked = deps.cooldowns.blocked(member_key, channel_key, now)
+        # This process's own recent prompts hold for certain (the database has them too): no
+        # round trip for them. Otherwise the database decides, for every process at once.
+        blocked = deps.cooldowns.blocked(member_key, channel_key, now)
+        if blocked is None:
+            try:
+                blocked = await deps.db(
+                    deps.store.claim_empathy,
+                    platform=platform,
+                    community_id=community_id,
+                    user_id=msg.author.id,
+                    channel_id=msg.channel.id,
+                    now=now,
+                    member_cooldown=deps.options.member_cooldown,
+                    channel_cooldown=deps.options.channel_cooldown,
+                )
+            except Exception as exc:
+                # The store fails: this process's memory decided, so the member is not left
+                # without a prompt (another process may prompt too, in this failure only).
+                logger.error("message %s: empathy cooldown not in the database (%s)", msg.id, exc)
         if blocked:
             decision = policy.held_back(decision, blocked)
         else:
