@@ -6,14 +6,10 @@ hold across them at once; one member's flags raced from both leave one open flag
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine
-from sqlalchemy.engine import make_url
 
 from bot.core.events import Action, ChatMessage, CommandRequest, DistressFlag, EmpathyPrompt
 from bot.core.options import CoreOptions
@@ -21,9 +17,9 @@ from bot.core.service import EmotionService
 from bot.storage import SqlStore, make_engine, upgrade
 from tests.core.conftest import COMMUNITY, EPOCH, GENERAL, PLATFORM, member
 from tests.fakes import FakeClassifier, ManualClock
+from tests.multiprocess.pgdb import new_pg_database
 
 ALICE, BOB = member("alice"), member("bob")
-PG_ENV = "TEST_POSTGRES_URL"
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -33,21 +29,9 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         upgrade(db)
         yield db
         return
-    base = os.environ.get(PG_ENV)
-    if not base:
-        pytest.skip(f"{PG_ENV} is not set (`source .ci/postgres.sh`)")
-    name = f"eb_core_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    db = make_url(base).set(database=name).render_as_string(hide_password=False)
-    try:
+    with new_pg_database("eb_core") as db:
         upgrade(db)
         yield db
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 @pytest.fixture

@@ -4,35 +4,18 @@ fresh database of its own."""
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 import pytest
-from sqlalchemy import Engine, create_engine
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine
 
 from bot.storage import SqlStore, make_engine, upgrade
+from tests.multiprocess.pgdb import new_pg_database
 
-PG_ENV = "TEST_POSTGRES_URL"
 
-
-@contextmanager
-def _new_pg_database() -> Iterator[str]:
-    base = os.environ.get(PG_ENV)
-    if not base:
-        pytest.skip(f"{PG_ENV} is not set (`source .ci/postgres.sh` starts a server and sets it)")
-    name = f"eb_test_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+def _new_pg_database() -> AbstractContextManager[str]:
+    return new_pg_database("eb_test")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
