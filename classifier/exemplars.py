@@ -26,6 +26,18 @@ EXEMPLAR_TEXTS_FILE = "exemplars.tsv"
 NEGATIVE_SHARE = 0.5
 
 # Plain words for the moderators' card.
+# The C-SSRS categories of risk exemplars (train.exemplars checks the file against them; a
+# community's exemplars are written for the trainer in them).
+RISK_CATEGORIES: tuple[str, ...] = (
+    "wish_dead",
+    "nonspecific",
+    "method",
+    "intent",
+    "plan",
+    "preparatory",
+    "self_injury",
+    "burden",
+)
 CATEGORY_NAMES: dict[str, str] = {
     "wish_dead": "wish to be dead",
     "nonspecific": "thoughts of suicide",

@@ -22,21 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from classifier.exemplars import CATEGORY_NAMES as SERVED_NAMES
+from classifier.exemplars import RISK_CATEGORIES
 
 EXEMPLARS_PATH = Path(__file__).with_name("distress_exemplars.tsv")
 
 HEADER = ("kind", "category", "text")
 
-RISK_CATEGORIES: tuple[str, ...] = (
-    "wish_dead",
-    "nonspecific",
-    "method",
-    "intent",
-    "plan",
-    "preparatory",
-    "self_injury",
-    "burden",
-)
 SAFE_CATEGORIES: tuple[str, ...] = (
     "hyperbole",
     "gaming",

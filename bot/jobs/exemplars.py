@@ -19,7 +19,7 @@ import logging
 from pathlib import Path
 
 from bot.core.distress.community import CommunityExemplar
-from classifier.exemplars import EXEMPLAR_TEXTS_FILE, ExemplarMatcher
+from classifier.exemplars import EXEMPLAR_TEXTS_FILE, RISK_CATEGORIES, ExemplarMatcher
 
 logger = logging.getLogger(__name__)
 
@@ -28,16 +28,6 @@ HEADER = ("kind", "category", "text")
 # The trainer accepts its own categories only (train.exemplars); a reviewed false alarm is no
 # particular kind of hard negative, and a risk exemplar keeps the category of the model exemplar
 # nearest to it when it was added.
-RISK_CATEGORIES = (
-    "wish_dead",
-    "nonspecific",
-    "method",
-    "intent",
-    "plan",
-    "preparatory",
-    "self_injury",
-    "burden",
-)
 RISK_FALLBACK = "nonspecific"
 SAFE_CATEGORY = "everyday_negative"
 

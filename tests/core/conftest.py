@@ -80,3 +80,12 @@ class Harness:
 @pytest.fixture
 def chat(service, clock) -> Harness:
     return Harness(service, clock)
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    """The model in models/, loaded once per test module (the real ONNX Runtime session)."""
+    import classifier
+    from bot.config import DEFAULT_MODEL_DIR
+
+    return classifier.load(DEFAULT_MODEL_DIR, threads=1)

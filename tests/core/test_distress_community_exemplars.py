@@ -15,8 +15,6 @@ from collections import Counter
 import numpy as np
 import pytest
 
-import classifier
-from bot.config import DEFAULT_MODEL_DIR
 from bot.core import strings as msgs
 from bot.core.distress import community as exemplars
 from bot.core.distress import detector
@@ -42,11 +40,6 @@ MEDIUM = "this week has been so heavy, I don't know how much longer I can keep g
 OTHER_MEDIUM = "my plant died and I feel empty"
 # Not even medium on its own with the shipped model, and close to MEDIUM (cosine 0.92).
 LIKE_MEDIUM = "this month has been so heavy, I don't know how much longer I can keep going on"
-
-
-@pytest.fixture(scope="module")
-def shipped() -> classifier.EmotionClassifier:
-    return classifier.load(DEFAULT_MODEL_DIR, threads=1)
 
 
 @pytest.fixture

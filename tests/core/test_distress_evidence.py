@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import pytest
 
-import classifier
-from bot.config import DEFAULT_MODEL_DIR
 from bot.core.events import DistressFlag
 from bot.core.options import CoreOptions
 from bot.core.records import CommunitySettings
@@ -20,11 +18,6 @@ pytestmark = pytest.mark.slow
 # Each is medium with the shipped model: evidence alone, a flag as a member's second within 24 h.
 FIRST = "my plant died and I feel empty"
 SECOND = "this week has been so heavy, I don't know how much longer I can keep going"
-
-
-@pytest.fixture(scope="module")
-def shipped() -> classifier.EmotionClassifier:
-    return classifier.load(DEFAULT_MODEL_DIR, threads=1)
 
 
 def service(store, clock, shipped) -> EmotionService:

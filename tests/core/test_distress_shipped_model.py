@@ -37,11 +37,6 @@ SAFE = [
 ]
 
 
-@pytest.fixture(scope="module")
-def shipped() -> classifier.EmotionClassifier:
-    return classifier.load(DEFAULT_MODEL_DIR, threads=1)
-
-
 @pytest.fixture
 async def real(store, clock, shipped):
     svc = EmotionService(

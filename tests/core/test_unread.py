@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-import classifier
-from bot.config import DEFAULT_MODEL_DIR
 from bot.core import strings as msgs
 from bot.core.options import CoreOptions
 from bot.core.service import EmotionService
@@ -17,11 +15,6 @@ pytestmark = pytest.mark.slow
 ALICE = member("alice")
 ARABIC_SAD = "أنا حزين جدا"  # "I'm very sad"
 HINDI_HAPPY = "मैं बहुत खुश हूँ"  # "I am very happy"
-
-
-@pytest.fixture(scope="module")
-def shipped() -> classifier.EmotionClassifier:
-    return classifier.load(DEFAULT_MODEL_DIR, threads=1)
 
 
 @pytest.fixture
